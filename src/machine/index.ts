@@ -1,0 +1,15 @@
+export { circuitBreakerMachine } from './machine.js';
+export {
+  type CircuitBreakerConfig,
+  type CircuitBreakerInput,
+  DEFAULT_BREAKER_CONFIG,
+  MAX_TIMEOUT_MS,
+  resolveBreakerConfig,
+} from './options.js';
+export type {
+  CircuitBreakerContext,
+  CircuitBreakerEmitted,
+  CircuitBreakerEvent,
+  CircuitBreakerStats,
+  CircuitState,
+} from './types.js';

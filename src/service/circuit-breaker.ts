@@ -1,0 +1,654 @@
+import { type Actor, createActor, type InspectionEvent, type Observer } from 'xstate';
+import { circuitBreakerMachine } from '../machine/machine.js';
+import {
+  type CircuitBreakerConfig,
+  type CircuitBreakerInput,
+  DEFAULT_BREAKER_CONFIG,
+  describeValue,
+  resolveBreakerConfig,
+} from '../machine/options.js';
+import { isLateResult, reachesFailureThreshold, retryDueAt } from '../machine/rules.js';
+import type {
+  CircuitBreakerEmitted,
+  CircuitBreakerEvent,
+  CircuitBreakerStats,
+  CircuitState,
+} from '../machine/types.js';
+import { type BreakerClock, checkClock, systemClock } from './clock.js';
+import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
+import { type BreakerLogger, checkLogger } from './logger.js';
+
+/**
+ * Options of `new CircuitBreaker(options)`: the machine's options plus where time, logs and
+ * inspection go. Every option is validated; a bad value throws a TypeError or RangeError.
+ *
+ * @example
+ * ```ts
+ * const options: CircuitBreakerOptions = { name: 'redis', failureThreshold: 3, logger: console };
+ * ```
+ */
+export interface CircuitBreakerOptions extends CircuitBreakerInput {
+  /** Time and timers. Default: real time, timers that do not keep the process alive. */
+  clock?: BreakerClock;
+  /** Receives a structured line on every transition. Default: silent. */
+  logger?: BreakerLogger;
+  /**
+   * Passed to XState's `createActor`, e.g. `createBrowserInspector().inspect`. With an
+   * inspector attached every call becomes a visible XState event.
+   */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+}
+
+/**
+ * The running breaker actor.
+ *
+ * @example
+ * ```ts
+ * const actor: CircuitBreakerActor = breaker.actor;
+ * actor.subscribe((snapshot) => console.log(snapshot.value));
+ * ```
+ */
+export type CircuitBreakerActor = Actor<typeof circuitBreakerMachine>;
+
+/**
+ * Names of the events `CircuitBreaker.on` accepts.
+ *
+ * @example
+ * ```ts
+ * const type: CircuitBreakerEventType = 'open';
+ * ```
+ */
+export type CircuitBreakerEventType = CircuitBreakerEmitted['type'];
+
+/**
+ * The payload a listener of `type` receives.
+ *
+ * @example
+ * ```ts
+ * const onChange = (e: CircuitBreakerEventOf<'stateChange'>) => console.log(e.from, '->', e.to);
+ * ```
+ */
+export type CircuitBreakerEventOf<T extends CircuitBreakerEventType> = Extract<
+  CircuitBreakerEmitted,
+  { type: T }
+>;
+
+/**
+ * What `execute` hands to the function it runs.
+ *
+ * @example
+ * ```ts
+ * await breaker.execute(({ signal }) => fetch(url, { signal }));
+ * ```
+ */
+export interface ExecuteContext {
+  /** Aborted when the caller's signal aborts. */
+  signal: AbortSignal;
+}
+
+/**
+ * Options of a single `execute`.
+ *
+ * @example
+ * ```ts
+ * await breaker.execute(work, { signal: AbortSignal.timeout(1_000) });
+ * ```
+ */
+export interface ExecuteOptions {
+  /** The caller's signal, passed on to the function. An already aborted signal runs nothing. */
+  signal?: AbortSignal;
+}
+
+const SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set([
+  ...Object.keys(DEFAULT_BREAKER_CONFIG),
+  'clock',
+  'logger',
+  'inspect',
+]);
+
+/** Events whose every occurrence is per call; listening to them turns on full fidelity. */
+const PER_CALL_EVENTS: ReadonlySet<string> = new Set(['success', 'failure', 'reject']);
+const EVENT_TYPES: ReadonlySet<string> = new Set([
+  ...PER_CALL_EVENTS,
+  'stateChange',
+  'open',
+  'halfOpen',
+  'close',
+]);
+
+/** The token of a call the circuit turned away. Real tokens are generations, never negative. */
+const REJECTED = -1;
+
+let neverAborted: AbortSignal | undefined;
+
+/** The breaker's per-instance bookkeeping of outcomes not yet folded into the machine. */
+interface Tally {
+  successes: number;
+  failures: number;
+  rejections: number;
+  lastFailureAt: number | null;
+  consecutiveFailures: number | null;
+}
+
+/**
+ * A circuit breaker whose state lives in an XState actor running `circuitBreakerMachine`.
+ *
+ * The machine is the single source of truth for state. To keep a healthy call cheap, outcomes
+ * that provably cannot change the state (a success in `closed`, a failure below the threshold, a
+ * rejection while `open`) are counted here and folded into the machine's context as one `TALLY`
+ * event before anything observes it: `getStats()`, `toString()`, the next real event, a timer,
+ * reading `actor`, or a per-call listener. With an inspector attached, a `success`/`failure`/
+ * `reject` listener, or after `actor` was read, every outcome is sent as its own event.
+ *
+ * @example
+ * ```ts
+ * const breaker = new CircuitBreaker({ name: 'users', failureThreshold: 3, resetTimeout: 10_000 });
+ * const user = await breaker.call(fetchUser, 42); // rejects with CircuitOpenError when open
+ * ```
+ */
+export class CircuitBreaker implements Disposable {
+  readonly #actor: CircuitBreakerActor;
+  readonly #clock: BreakerClock;
+  readonly #config: CircuitBreakerConfig;
+  readonly #logger: BreakerLogger | undefined;
+  readonly #unsubscribes: Array<() => void> = [];
+  /** True while outcomes may be folded locally; false when someone watches every event. */
+  #fast: boolean;
+  #watchedFully: boolean;
+  #perCallListeners = 0;
+  #disposed = false;
+  #pending = false;
+  readonly #tally: Tally = {
+    successes: 0,
+    failures: 0,
+    rejections: 0,
+    lastFailureAt: null,
+    consecutiveFailures: null,
+  };
+
+  /**
+   * @param options - see {@link CircuitBreakerOptions}; all optional.
+   * @throws TypeError or RangeError naming the first bad option and its value.
+   */
+  constructor(options: CircuitBreakerOptions = {}) {
+    this.#config = resolveBreakerConfig(options, SERVICE_OPTION_KEYS);
+    this.#clock = options.clock === undefined ? systemClock : checkClock(options.clock);
+    this.#logger = options.logger === undefined ? undefined : checkLogger(options.logger);
+    const { inspect } = options;
+    if (
+      inspect !== undefined &&
+      typeof inspect !== 'function' &&
+      (typeof inspect !== 'object' || inspect === null || typeof inspect.next !== 'function')
+    ) {
+      throw new TypeError(
+        `inspect must be a function or an observer with next(), got ${describeValue(inspect)}`,
+      );
+    }
+    this.#watchedFully = inspect !== undefined;
+    this.#fast = !this.#watchedFully;
+
+    const clock = this.#clock;
+    this.#actor = createActor(circuitBreakerMachine, {
+      input: this.#config,
+      inspect,
+      clock: {
+        // A timer is about to move the machine: fold local counts in first.
+        setTimeout: (callback: () => void, ms: number) =>
+          clock.setTimeout(() => {
+            this.#flush();
+            callback();
+          }, ms),
+        clearTimeout: (handle: unknown) => clock.clearTimeout(handle),
+      },
+    });
+    if (this.#logger) this.#logTransitions(this.#logger);
+    this.#actor.start();
+  }
+
+  /** The breaker's name. */
+  get name(): string {
+    return this.#config.name;
+  }
+
+  /** The current state. */
+  get state(): CircuitState {
+    return this.#actor.getSnapshot().value;
+  }
+
+  /**
+   * The running XState actor, for apps built on XState. Reading it folds pending counts and
+   * turns on full fidelity: from then on every outcome is an event the actor's observers see.
+   */
+  get actor(): CircuitBreakerActor {
+    this.#flush();
+    this.#watchedFully = true;
+    this.#fast = false;
+    return this.#actor;
+  }
+
+  /**
+   * Runs `fn(...args)` through the breaker. Rejects with {@link CircuitOpenError}, without
+   * calling `fn`, when the circuit turns the call away; otherwise records the outcome and
+   * returns or rethrows `fn`'s own result unchanged.
+   *
+   * @example
+   * ```ts
+   * const user = await breaker.call(fetchUser, 42);
+   * ```
+   */
+  call<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): Promise<R> {
+    return this.#run(fn, undefined, args);
+  }
+
+  /**
+   * Like {@link CircuitBreaker.call}, but `fn` receives `{ signal }`: the caller's signal (or
+   * one that never aborts). A signal that is already aborted rejects with its reason and runs
+   * nothing.
+   *
+   * @example
+   * ```ts
+   * const res = await breaker.execute(({ signal }) => fetch(url, { signal }), { signal });
+   * ```
+   */
+  execute<R>(
+    fn: (context: ExecuteContext) => R | PromiseLike<R>,
+    options: ExecuteOptions = {},
+  ): Promise<R> {
+    const { signal } = options;
+    if (signal === undefined) {
+      neverAborted ??= new AbortController().signal;
+      return this.#run(fn, undefined, [{ signal: neverAborted }]);
+    }
+    if (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean') {
+      return Promise.reject(
+        new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`),
+      );
+    }
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return this.#run(fn, undefined, [{ signal }]);
+  }
+
+  /**
+   * Returns a function with `fn`'s parameters (and `this`) whose every call goes through the
+   * breaker.
+   *
+   * @example
+   * ```ts
+   * const getUser = breaker.wrap(fetchUser);
+   * await getUser(42);
+   * ```
+   */
+  wrap<T, A extends unknown[], R>(
+    fn: (this: T, ...args: A) => R | PromiseLike<R>,
+  ): (this: T, ...args: A) => Promise<R> {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`fn must be a function, got ${describeValue(fn)}`);
+    }
+    const run = (thisArg: T, args: A) => this.#run(fn, thisArg, args);
+    return function (this: T, ...args: A) {
+      return run(this, args);
+    };
+  }
+
+  /**
+   * Asks whether a call may run now, for code that runs the call itself and then reports with
+   * {@link CircuitBreaker.recordSuccess} or {@link CircuitBreaker.recordFailure}. In half-open
+   * a `true` takes a probe slot, which the next record releases; an open circuit whose timeout
+   * has passed moves to half-open first. A `false` counts as a rejection.
+   *
+   * @example
+   * ```ts
+   * if (breaker.canExecute()) {
+   *   try { await work(); breaker.recordSuccess(); }
+   *   catch (error) { breaker.recordFailure(error); throw error; }
+   * } else {
+   *   console.log('retry in', breaker.timeUntilRetry(), 'ms');
+   * }
+   * ```
+   */
+  canExecute(): boolean {
+    return this.#admit() !== REJECTED;
+  }
+
+  /**
+   * Records a success of a call admitted by {@link CircuitBreaker.canExecute}.
+   *
+   * @example
+   * ```ts
+   * breaker.recordSuccess();
+   * ```
+   */
+  recordSuccess(): void {
+    this.#assertLive();
+    this.#succeed(this.#actor.getSnapshot().context.generation);
+  }
+
+  /**
+   * Records a failure of a call admitted by {@link CircuitBreaker.canExecute}.
+   *
+   * @example
+   * ```ts
+   * breaker.recordFailure(new Error('timeout'));
+   * ```
+   */
+  recordFailure(error?: unknown): void {
+    this.#assertLive();
+    this.#fail(this.#actor.getSnapshot().context.generation, error);
+  }
+
+  /**
+   * Milliseconds until an open circuit lets a probe through (0 when due), or null unless open.
+   *
+   * @example
+   * ```ts
+   * breaker.timeUntilRetry(); // 12000
+   * ```
+   */
+  timeUntilRetry(): number | null {
+    const { value, context } = this.#actor.getSnapshot();
+    if (value !== 'open') return null;
+    return Math.max(0, retryDueAt(context) - this.#clock.now());
+  }
+
+  /**
+   * A copy of the counters, exact at the moment of the call.
+   *
+   * @example
+   * ```ts
+   * const { totalFailures, timesOpened, totalEstimatedCost } = breaker.getStats();
+   * ```
+   */
+  getStats(): CircuitBreakerStats {
+    this.#flush();
+    return { ...this.#actor.getSnapshot().context.stats };
+  }
+
+  /**
+   * Adds the token usage and estimated cost of one execution to the stats.
+   *
+   * @example
+   * ```ts
+   * breaker.recordCost({ inputTokens: 1200, outputTokens: 300, estimatedCost: 0.0042 });
+   * ```
+   */
+  recordCost(cost: { inputTokens: number; outputTokens: number; estimatedCost: number }): void {
+    this.#assertLive();
+    if (typeof cost !== 'object' || cost === null) {
+      throw new TypeError(`cost must be an object, got ${describeValue(cost)}`);
+    }
+    const { inputTokens, outputTokens, estimatedCost } = cost;
+    checkAmount('inputTokens', inputTokens, true);
+    checkAmount('outputTokens', outputTokens, true);
+    checkAmount('estimatedCost', estimatedCost, false);
+    this.#send({ type: 'RECORD_COST', inputTokens, outputTokens, estimatedCost });
+  }
+
+  /**
+   * True when the total estimated cost is above `maxCost`.
+   *
+   * @example
+   * ```ts
+   * if (breaker.isCostExceeded(10)) throw new Error('budget spent');
+   * ```
+   */
+  isCostExceeded(maxCost: number): boolean {
+    checkAmount('maxCost', maxCost, false);
+    return this.#actor.getSnapshot().context.stats.totalEstimatedCost > maxCost;
+  }
+
+  /**
+   * Closes the circuit and zeroes its working counters (failures, probes); stats are kept.
+   * Calls in flight from before the reset can no longer move the circuit.
+   *
+   * @example
+   * ```ts
+   * breaker.reset();
+   * ```
+   */
+  reset(): void {
+    this.#assertLive();
+    this.#send({ type: 'RESET', at: this.#clock.now() });
+  }
+
+  /**
+   * Holds the circuit open (`forcedOpen`, no timer) until `forceClose()` or `reset()`.
+   *
+   * @example
+   * ```ts
+   * breaker.forceOpen(); // maintenance window
+   * ```
+   */
+  forceOpen(): void {
+    this.#assertLive();
+    this.#send({ type: 'FORCE_OPEN', at: this.#clock.now() });
+  }
+
+  /**
+   * Closes the circuit and clears the failure count.
+   *
+   * @example
+   * ```ts
+   * breaker.forceClose();
+   * ```
+   */
+  forceClose(): void {
+    this.#assertLive();
+    this.#send({ type: 'FORCE_CLOSE', at: this.#clock.now() });
+  }
+
+  /**
+   * Calls `listener` for every event of `type`; returns a function that stops it. Listening to
+   * `success`, `failure` or `reject` makes every outcome a machine event while subscribed.
+   * A listener that throws does not break the breaker; its error goes to `logger.warn`.
+   *
+   * @example
+   * ```ts
+   * const off = breaker.on('stateChange', ({ from, to }) => console.log(from, '->', to));
+   * off();
+   * ```
+   */
+  on<T extends CircuitBreakerEventType>(
+    type: T,
+    listener: (event: CircuitBreakerEventOf<T>) => void,
+  ): () => void {
+    this.#assertLive();
+    if (!EVENT_TYPES.has(type)) {
+      throw new TypeError(
+        `type must be one of ${[...EVENT_TYPES].join(', ')}, got ${describeValue(type)}`,
+      );
+    }
+    if (typeof listener !== 'function') {
+      throw new TypeError(`listener must be a function, got ${describeValue(listener)}`);
+    }
+    const perCall = PER_CALL_EVENTS.has(type);
+    if (perCall) {
+      this.#flush();
+      this.#perCallListeners += 1;
+      this.#fast = false;
+    }
+    const subscription = this.#actor.on(type, (event) => {
+      try {
+        listener(event as CircuitBreakerEventOf<T>);
+      } catch (error) {
+        this.#logger?.warn(
+          `circuit_breaker_listener_error name=${this.name} event=${type} error=${String(error)}`,
+        );
+      }
+    });
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      subscription.unsubscribe();
+      if (perCall) {
+        this.#perCallListeners -= 1;
+        this.#fast = !this.#watchedFully && this.#perCallListeners === 0;
+      }
+    };
+  }
+
+  /**
+   * Stops the actor and its timers. Later calls reject (or throw) with
+   * {@link CircuitBreakerDisposedError}; `state`, `getStats()` and `toString()` still answer.
+   *
+   * @example
+   * ```ts
+   * breaker.dispose();
+   * ```
+   */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#flush();
+    this.#disposed = true;
+    for (const unsubscribe of this.#unsubscribes) unsubscribe();
+    this.#actor.stop();
+  }
+
+  /** Same as {@link CircuitBreaker.dispose}, for `using breaker = new CircuitBreaker()`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /** For example `CircuitBreaker(name=redis, state=open, failures=5/5, retryIn=12000ms)`. */
+  toString(): string {
+    this.#flush();
+    const { failureThreshold } = this.#config;
+    const { value, context } = this.#actor.getSnapshot();
+    const retryIn = this.timeUntilRetry();
+    const retry = retryIn === null ? '' : `, retryIn=${retryIn}ms`;
+    return `CircuitBreaker(name=${this.name}, state=${value}, failures=${context.stats.consecutiveFailures}/${failureThreshold}${retry})`;
+  }
+
+  async #run<T, A extends unknown[], R>(
+    fn: (this: T, ...args: A) => R | PromiseLike<R>,
+    thisArg: T,
+    args: A,
+  ): Promise<R> {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`fn must be a function, got ${describeValue(fn)}`);
+    }
+    const token = this.#admit();
+    if (token === REJECTED) throw this.#openError();
+    let result: R;
+    try {
+      result = await fn.apply(thisArg, args);
+    } catch (error) {
+      this.#fail(token, error);
+      throw error;
+    }
+    this.#succeed(token);
+    return result;
+  }
+
+  /** Lets a call in (returning the generation it starts in) or counts a rejection. */
+  #admit(): number {
+    this.#assertLive();
+    let snapshot = this.#actor.getSnapshot();
+    if (snapshot.value === 'closed') return snapshot.context.generation;
+    if (
+      this.#fast &&
+      (snapshot.value === 'forcedOpen' ||
+        (snapshot.value === 'open' && this.#clock.now() < retryDueAt(snapshot.context)))
+    ) {
+      this.#tally.rejections += 1;
+      this.#pending = true;
+      return REJECTED;
+    }
+    this.#send({ type: 'REQUEST', at: this.#clock.now() });
+    const inFlightBefore = snapshot.value === 'halfOpen' ? snapshot.context.halfOpenInFlight : 0;
+    snapshot = this.#actor.getSnapshot();
+    return snapshot.value === 'halfOpen' && snapshot.context.halfOpenInFlight > inFlightBefore
+      ? snapshot.context.generation
+      : REJECTED;
+  }
+
+  #succeed(generation: number): void {
+    if (this.#disposed) return;
+    if (this.#fast) {
+      const { value, context } = this.#actor.getSnapshot();
+      const late = isLateResult(context, generation);
+      if (late || value === 'closed') {
+        this.#tally.successes += 1;
+        if (!late) this.#tally.consecutiveFailures = 0;
+        this.#pending = true;
+        return;
+      }
+    }
+    this.#send({ type: 'SUCCESS', at: this.#clock.now(), generation });
+  }
+
+  #fail(generation: number, error: unknown): void {
+    if (this.#disposed) return;
+    const at = this.#clock.now();
+    if (this.#fast) {
+      const { value, context } = this.#actor.getSnapshot();
+      const late = isLateResult(context, generation);
+      const consecutive =
+        (this.#tally.consecutiveFailures ?? context.stats.consecutiveFailures) + 1;
+      if (late || (value === 'closed' && !reachesFailureThreshold(context.config, consecutive))) {
+        this.#tally.failures += 1;
+        this.#tally.lastFailureAt = at;
+        if (!late) this.#tally.consecutiveFailures = consecutive;
+        this.#pending = true;
+        return;
+      }
+    }
+    this.#send({ type: 'FAILURE', at, generation, error });
+  }
+
+  /** Sends an event to the machine, folding the local tally in first. */
+  #send(event: CircuitBreakerEvent): void {
+    this.#flush();
+    this.#actor.send(event);
+  }
+
+  #flush(): void {
+    if (!this.#pending || this.#disposed) return;
+    const tally = this.#tally;
+    this.#pending = false;
+    this.#actor.send({ type: 'TALLY', ...tally });
+    tally.successes = 0;
+    tally.failures = 0;
+    tally.rejections = 0;
+    tally.lastFailureAt = null;
+    tally.consecutiveFailures = null;
+  }
+
+  #openError(): CircuitOpenError {
+    const { value } = this.#actor.getSnapshot();
+    return new CircuitOpenError(this.name, value, this.timeUntilRetry());
+  }
+
+  #assertLive(): void {
+    if (this.#disposed) throw new CircuitBreakerDisposedError(this.name);
+  }
+
+  #logTransitions(logger: BreakerLogger): void {
+    const { name } = this;
+    const subscriptions = [
+      this.#actor.on('open', ({ consecutiveFailures, forced }) =>
+        logger.warn(
+          forced
+            ? `circuit_breaker_forced_open name=${name}`
+            : `circuit_breaker_open name=${name} failures=${consecutiveFailures}`,
+        ),
+      ),
+      this.#actor.on('halfOpen', () => logger.info(`circuit_breaker_half_open name=${name}`)),
+      this.#actor.on('close', () => logger.info(`circuit_breaker_closed name=${name}`)),
+    ];
+    for (const subscription of subscriptions) {
+      this.#unsubscribes.push(() => subscription.unsubscribe());
+    }
+  }
+}
+
+/** Validates one amount of `recordCost`/`isCostExceeded`: finite, not negative. */
+function checkAmount(option: string, value: unknown, integer: boolean): void {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${option} must be a number, got ${describeValue(value)}`);
+  }
+  if (!Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
+    const kind = integer ? 'a non-negative integer' : 'a finite number >= 0';
+    throw new RangeError(`${option} must be ${kind}, got ${describeValue(value)}`);
+  }
+}

@@ -1,0 +1,96 @@
+import type { CircuitState } from '../machine/types.js';
+
+/**
+ * Brand stored on every error instance. It is a registered symbol, so the ESM and the CommonJS
+ * build of the same install (two copies of each class) recognise each other's errors.
+ */
+const KINDS = Symbol.for('xstate-circuit-breaker.errorKinds');
+
+interface Branded {
+  [KINDS]?: readonly string[];
+}
+
+/**
+ * Base class of every error this library throws. `instanceof` works across the ESM and
+ * CommonJS builds of the same install.
+ *
+ * @example
+ * ```ts
+ * try { await breaker.call(fetchUser, id); }
+ * catch (error) { if (error instanceof CircuitBreakerError) metrics.count(error.name); }
+ * ```
+ */
+export class CircuitBreakerError extends Error {
+  /** The kind `instanceof` checks for; each subclass names itself. */
+  static readonly kind: string = 'CircuitBreakerError';
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (typeof value !== 'object' || value === null) return false;
+    const kinds = (value as Branded)[KINDS];
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass `instanceof` asks about.
+    return Array.isArray(kinds) && kinds.includes(this.kind);
+  }
+
+  constructor(message: string) {
+    super(message);
+    const kinds: string[] = [];
+    let kind: unknown = new.target;
+    while (typeof kind === 'function' && Object.hasOwn(kind, 'kind')) {
+      kinds.push((kind as typeof CircuitBreakerError).kind);
+      kind = Object.getPrototypeOf(kind);
+    }
+    Object.defineProperty(this, KINDS, { value: kinds });
+    this.name = new.target.kind;
+  }
+}
+
+/**
+ * Thrown (as a rejection from `call`/`execute`) when the circuit turns a call away without
+ * running it: open, forced open, or half-open with every probe slot taken.
+ *
+ * @example
+ * ```ts
+ * try { await breaker.call(fetchUser, id); }
+ * catch (error) {
+ *   if (error instanceof CircuitOpenError) return cached(id, error.retryAfter);
+ *   throw error;
+ * }
+ * ```
+ */
+export class CircuitOpenError extends CircuitBreakerError {
+  static override readonly kind: string = 'CircuitOpenError';
+  /** Name of the breaker that rejected the call. */
+  readonly breakerName: string;
+  /** The state the circuit was in. */
+  readonly state: CircuitState;
+  /** Milliseconds until the circuit lets a probe through, or null when not known (forced open, half-open). */
+  readonly retryAfter: number | null;
+
+  constructor(breakerName: string, state: CircuitState, retryAfter: number | null) {
+    const when = retryAfter === null ? '' : `, retry in ${retryAfter}ms`;
+    super(`circuit breaker "${breakerName}" is ${state}${when}`);
+    this.breakerName = breakerName;
+    this.state = state;
+    this.retryAfter = retryAfter;
+  }
+}
+
+/**
+ * Thrown by every method of a breaker after `dispose()`.
+ *
+ * @example
+ * ```ts
+ * breaker.dispose();
+ * await breaker.call(fn); // rejects with CircuitBreakerDisposedError
+ * ```
+ */
+export class CircuitBreakerDisposedError extends CircuitBreakerError {
+  static override readonly kind: string = 'CircuitBreakerDisposedError';
+  /** Name of the disposed breaker. */
+  readonly breakerName: string;
+
+  constructor(breakerName: string) {
+    super(`circuit breaker "${breakerName}" has been disposed`);
+    this.breakerName = breakerName;
+  }
+}
