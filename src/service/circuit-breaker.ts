@@ -136,8 +136,8 @@ interface Tally {
  * The machine is the single source of truth for state. To keep a healthy call cheap, outcomes
  * that provably cannot change the state (a success in `closed`, a failure below the threshold, a
  * rejection while `open`) are counted here and folded into the machine's context as one `TALLY`
- * event before anything observes it: `getStats()`, `toString()`, the next real event, a timer,
- * reading `actor`, or a per-call listener. With an inspector attached, a `success`/`failure`/
+ * event before anything observes it: `getStats()`, `toString()`, the next real event, reading
+ * `actor`, or a per-call listener. With an inspector attached, a `success`/`failure`/
  * `reject` listener, or after `actor` was read, every outcome is sent as its own event.
  *
  * @example
@@ -187,19 +187,10 @@ export class CircuitBreaker implements Disposable {
     this.#watchedFully = inspect !== undefined;
     this.#fast = !this.#watchedFully;
 
-    const clock = this.#clock;
     this.#actor = createActor(circuitBreakerMachine, {
       input: this.#config,
       inspect,
-      clock: {
-        // A timer is about to move the machine: fold local counts in first.
-        setTimeout: (callback: () => void, ms: number) =>
-          clock.setTimeout(() => {
-            this.#flush();
-            callback();
-          }, ms),
-        clearTimeout: (handle: unknown) => clock.clearTimeout(handle),
-      },
+      clock: this.#clock,
     });
     if (this.#logger) this.#logTransitions(this.#logger);
     this.#actor.start();

@@ -1,0 +1,73 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+type Api = typeof import('../src/index.js');
+
+describe('the built package', () => {
+  it('ships ESM, CommonJS and types for each entry, as the exports map says', () => {
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+    expect(pkg.dependencies).toEqual({ xstate: expect.any(String) });
+    expect(pkg.sideEffects).toBe(false);
+    for (const entry of Object.values(pkg.exports) as Array<
+      string | Record<string, Record<string, string>>
+    >) {
+      if (typeof entry === 'string') continue;
+      for (const condition of ['import', 'require']) {
+        for (const file of Object.values(entry[condition] ?? {})) {
+          expect(existsSync(`${root}${file}`), file).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('errors are instanceof across the ESM and CommonJS builds of one install', async () => {
+    const esm = (await import(`${root}dist/index.js`)) as Api;
+    const cjs = createRequire(import.meta.url)(`${root}dist/index.cjs`) as Api;
+    expect(esm.CircuitOpenError).not.toBe(cjs.CircuitOpenError); // two copies of the class...
+    const fromCjs = new cjs.CircuitOpenError('a', 'open', 5);
+    const fromEsm = new esm.CircuitOpenError('b', 'forcedOpen', null);
+    expect(fromCjs).toBeInstanceOf(esm.CircuitOpenError); // ...that still know each other
+    expect(fromEsm).toBeInstanceOf(cjs.CircuitOpenError);
+    expect(fromCjs).toBeInstanceOf(esm.CircuitBreakerError);
+    expect(fromCjs).toBeInstanceOf(Error);
+    expect(fromCjs).not.toBeInstanceOf(esm.CircuitBreakerDisposedError);
+    expect(new Error('plain')).not.toBeInstanceOf(esm.CircuitBreakerError);
+    expect({ name: 'CircuitOpenError' }).not.toBeInstanceOf(esm.CircuitOpenError);
+
+    const breaker = new cjs.CircuitBreaker({ failureThreshold: 1 });
+    await breaker.call(() => Promise.reject(new Error('x'))).catch(() => undefined);
+    const rejection = await breaker.call(() => 1).catch((error: unknown) => error);
+    expect(rejection).toBeInstanceOf(esm.CircuitOpenError);
+    breaker.dispose();
+  });
+
+  it('resolves by package name from both module systems', async () => {
+    const script = `
+      const cjs = require('xstate-circuit-breaker');
+      import('xstate-circuit-breaker').then((esm) => {
+        console.log(typeof cjs.CircuitBreaker, typeof esm.CircuitBreaker, typeof esm.circuitBreakerMachine);
+      });`;
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: root });
+    expect(stdout.trim()).toBe('function function object');
+  });
+
+  it('a Node process holding an open breaker exits on its own at once', async () => {
+    const script = `
+      import('xstate-circuit-breaker').then(async ({ CircuitBreaker }) => {
+        const breaker = new CircuitBreaker({ failureThreshold: 1, resetTimeout: 600000 });
+        await breaker.call(() => Promise.reject(new Error('down'))).catch(() => {});
+        console.log(breaker.state, breaker.timeUntilRetry() > 500000);
+      });`;
+    const started = Date.now();
+    const { stdout } = await run(process.execPath, ['-e', script], { cwd: root, timeout: 15_000 });
+    expect(stdout.trim()).toBe('open true');
+    // The reset timer is 10 minutes away: a process kept alive by it would hit the 15 s timeout.
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+});
