@@ -238,6 +238,11 @@ export const circuitBreakerMachine = setup({
           },
           { actions: { type: 'countRejection', params: { state: 'open' } } },
         ],
+        WAKE: {
+          guard: 'resetTimeoutElapsed',
+          target: 'halfOpen',
+          actions: { type: 'changeState', params: { from: 'open', to: 'halfOpen' } },
+        },
         SUCCESS: { actions: { type: 'countSuccess', params: { late: true } } },
         FAILURE: { actions: { type: 'countFailure', params: { late: true } } },
         FORCE_OPEN: {

@@ -91,6 +91,11 @@ export type CircuitBreakerEvent =
    * there first from `open` if the reset timeout has passed), otherwise counted as a rejection.
    */
   | { type: 'REQUEST'; at: number }
+  /**
+   * The reset timeout may have passed: `open` moves to `halfOpen` if it has. Sent by whoever
+   * restored an open breaker from a snapshot, since XState does not persist pending timers.
+   */
+  | { type: 'WAKE'; at: number }
   /** Counts folded by the service since the last event (see `CircuitBreaker`). */
   | {
       type: 'TALLY';

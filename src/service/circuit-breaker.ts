@@ -17,6 +17,13 @@ import type {
 import { type BreakerClock, checkClock, systemClock } from './clock.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
 import { type BreakerLogger, checkLogger } from './logger.js';
+import {
+  type CircuitBreakerSnapshot,
+  type PersistedBreakerState,
+  readBreakerSnapshot,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+} from './snapshot.js';
 
 /**
  * Options of `new CircuitBreaker(options)`: the machine's options plus where time, logs and
@@ -37,6 +44,12 @@ export interface CircuitBreakerOptions extends CircuitBreakerInput {
    * inspector attached every call becomes a visible XState event.
    */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * A breaker's `toJSON()` (object or JSON text) to start from. The options given here win
+   * over the saved ones; the `name` must match. A bad snapshot throws
+   * {@link CircuitBreakerSnapshotError}.
+   */
+  snapshot?: CircuitBreakerSnapshot | string;
 }
 
 /**
@@ -104,6 +117,7 @@ const SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set([
   'clock',
   'logger',
   'inspect',
+  'snapshot',
 ]);
 
 /** Events whose every occurrence is per call; listening to them turns on full fidelity. */
@@ -157,6 +171,7 @@ export class CircuitBreaker implements Disposable {
   #watchedFully: boolean;
   #perCallListeners = 0;
   #disposed = false;
+  #wakeTimer: unknown;
   #pending = false;
   readonly #tally: Tally = {
     successes: 0,
@@ -187,13 +202,53 @@ export class CircuitBreaker implements Disposable {
     this.#watchedFully = inspect !== undefined;
     this.#fast = !this.#watchedFully;
 
+    const now = this.#clock.now();
+    const restored =
+      options.snapshot === undefined
+        ? undefined
+        : circuitBreakerMachine.resolveState(
+            readBreakerSnapshot(options.snapshot, this.#config, now),
+          );
     this.#actor = createActor(circuitBreakerMachine, {
       input: this.#config,
+      snapshot: restored,
       inspect,
       clock: this.#clock,
     });
     if (this.#logger) this.#logTransitions(this.#logger);
     this.#actor.start();
+    if (restored?.value === 'open') this.#scheduleWake(retryDueAt(restored.context) - now);
+  }
+
+  /**
+   * XState does not persist pending `after` timers (statelyai/xstate#5331), so an open breaker
+   * restored from a snapshot gets its half-open timer back here, measured from when it opened.
+   */
+  #scheduleWake(delay: number): void {
+    if (delay <= 0) return; // already due: the first call or canExecute() moves it to halfOpen
+    this.#wakeTimer = this.#clock.setTimeout(() => {
+      this.#wakeTimer = undefined;
+      if (!this.#disposed) this.#send({ type: 'WAKE', at: this.#clock.now() });
+    }, delay);
+  }
+
+  /**
+   * The breaker's state and counters as JSON-safe data, built on XState's persisted snapshot.
+   * Give it back as the `snapshot` option to restore the breaker in another process.
+   *
+   * @example
+   * ```ts
+   * const saved = JSON.stringify(breaker); // calls toJSON()
+   * const again = new CircuitBreaker({ name: breaker.name, snapshot: saved });
+   * ```
+   */
+  toJSON(): CircuitBreakerSnapshot {
+    this.#flush();
+    return {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      snapshot: this.#actor.getPersistedSnapshot() as unknown as PersistedBreakerState,
+    };
   }
 
   /** The breaker's name. */
@@ -491,6 +546,7 @@ export class CircuitBreaker implements Disposable {
     if (this.#disposed) return;
     this.#flush();
     this.#disposed = true;
+    if (this.#wakeTimer !== undefined) this.#clock.clearTimeout(this.#wakeTimer);
     for (const unsubscribe of this.#unsubscribes) unsubscribe();
     this.#actor.stop();
   }

@@ -9,4 +9,12 @@ export {
 } from './circuit-breaker.js';
 export { type BreakerClock, systemClock } from './clock.js';
 export { CircuitBreakerDisposedError, CircuitBreakerError, CircuitOpenError } from './errors.js';
+export { fromBreaker } from './from-breaker.js';
 export type { BreakerLogger } from './logger.js';
+export {
+  type CircuitBreakerSnapshot,
+  CircuitBreakerSnapshotError,
+  type PersistedBreakerState,
+  SNAPSHOT_FORMAT,
+  SNAPSHOT_VERSION,
+} from './snapshot.js';

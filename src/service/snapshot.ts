@@ -1,0 +1,175 @@
+import type { CircuitBreakerConfig } from '../machine/options.js';
+import { describeValue } from '../machine/options.js';
+import type { CircuitBreakerContext, CircuitBreakerStats, CircuitState } from '../machine/types.js';
+import { CircuitBreakerError } from './errors.js';
+
+/** Marks a value as a breaker snapshot, so JSON of something else is never taken for one. */
+export const SNAPSHOT_FORMAT = 'xstate-circuit-breaker';
+/** Bumped whenever the shape of the persisted context changes. */
+export const SNAPSHOT_VERSION = 1;
+
+/**
+ * XState's persisted snapshot of the breaker actor (`actor.getPersistedSnapshot()`): the state
+ * value and the plain context, plus XState's own bookkeeping fields.
+ *
+ * @example
+ * ```ts
+ * const { value, context } = breaker.toJSON().snapshot;
+ * ```
+ */
+export interface PersistedBreakerState {
+  status: string;
+  value: CircuitState;
+  context: CircuitBreakerContext;
+  [xstateField: string]: unknown;
+}
+
+/**
+ * What `breaker.toJSON()` returns and the `snapshot` option accepts (as an object or JSON text).
+ *
+ * @example
+ * ```ts
+ * await redis.set('breaker:users', JSON.stringify(breaker));
+ * const restored = new CircuitBreaker({ name: 'users', snapshot: await redis.get('breaker:users') });
+ * ```
+ */
+export interface CircuitBreakerSnapshot {
+  format: typeof SNAPSHOT_FORMAT;
+  version: typeof SNAPSHOT_VERSION;
+  snapshot: PersistedBreakerState;
+}
+
+/**
+ * Thrown by `new CircuitBreaker({ snapshot })` when the snapshot cannot be restored: not JSON,
+ * not a breaker snapshot, another format version, corrupted, or another breaker's.
+ *
+ * @example
+ * ```ts
+ * let breaker: CircuitBreaker;
+ * try { breaker = new CircuitBreaker({ name: 'users', snapshot: saved }); }
+ * catch (error) {
+ *   if (!(error instanceof CircuitBreakerSnapshotError)) throw error;
+ *   breaker = new CircuitBreaker({ name: 'users' }); // start closed
+ * }
+ * ```
+ */
+export class CircuitBreakerSnapshotError extends CircuitBreakerError {
+  static override readonly kind: string = 'CircuitBreakerSnapshotError';
+}
+
+const STATES: ReadonlySet<string> = new Set(['closed', 'open', 'halfOpen', 'forcedOpen']);
+const COUNTERS = [
+  'totalSuccesses',
+  'totalFailures',
+  'totalRejections',
+  'timesOpened',
+  'timesHalfOpened',
+  'timesClosed',
+  'consecutiveFailures',
+  'totalInputTokens',
+  'totalOutputTokens',
+] as const;
+
+function fail(reason: string): never {
+  throw new CircuitBreakerSnapshotError(`cannot restore circuit breaker snapshot: ${reason}`);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function count(where: Record<string, unknown>, key: string, path: string): number {
+  const value = where[key];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    fail(`${path}.${key} must be a non-negative integer, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function time(where: Record<string, unknown>, key: string, path: string): number | null {
+  const value = where[key];
+  if (value !== null && (typeof value !== 'number' || !Number.isFinite(value))) {
+    fail(`${path}.${key} must be a finite number or null, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+function readStats(stats: unknown): CircuitBreakerStats {
+  if (!isRecord(stats)) fail(`context.stats must be an object, got ${describeValue(stats)}`);
+  const read: Record<string, number | null> = {};
+  for (const key of COUNTERS) read[key] = count(stats, key, 'context.stats');
+  const cost = stats.totalEstimatedCost;
+  if (typeof cost !== 'number' || !Number.isFinite(cost) || cost < 0) {
+    fail(
+      `context.stats.totalEstimatedCost must be a finite number >= 0, got ${describeValue(cost)}`,
+    );
+  }
+  read.totalEstimatedCost = cost;
+  read.lastFailureAt = time(stats, 'lastFailureAt', 'context.stats');
+  read.lastStateChangeAt = time(stats, 'lastStateChangeAt', 'context.stats');
+  return read as unknown as CircuitBreakerStats;
+}
+
+/**
+ * Validates a saved snapshot and turns it into a state and context that are consistent under
+ * `config` (the options given now win over the saved ones). A half-open breaker comes back open
+ * with its timeout already elapsed, so its first use probes again; an open one keeps the moment
+ * it opened, so it half-opens on time.
+ */
+export function readBreakerSnapshot(
+  saved: unknown,
+  config: CircuitBreakerConfig,
+  now: number,
+): { value: CircuitState; context: CircuitBreakerContext } {
+  let envelope = saved;
+  if (typeof saved === 'string') {
+    try {
+      envelope = JSON.parse(saved);
+    } catch (error) {
+      fail(`not valid JSON (${(error as Error).message})`);
+    }
+  }
+  if (!isRecord(envelope) || envelope.format !== SNAPSHOT_FORMAT) {
+    fail(
+      `not a ${SNAPSHOT_FORMAT} snapshot (format is ${describeValue(isRecord(envelope) ? envelope.format : envelope)})`,
+    );
+  }
+  if (envelope.version !== SNAPSHOT_VERSION) {
+    fail(
+      `version ${describeValue(envelope.version)} is not supported (expected ${SNAPSHOT_VERSION})`,
+    );
+  }
+  const persisted = envelope.snapshot;
+  if (!isRecord(persisted) || persisted.status !== 'active') {
+    fail('the saved actor was not running (status is not "active")');
+  }
+  const { value, context } = persisted;
+  if (typeof value !== 'string' || !STATES.has(value)) {
+    fail(`state ${describeValue(value)} is not one of ${[...STATES].join(', ')}`);
+  }
+  if (!isRecord(context) || !isRecord(context.config)) fail('context or context.config is missing');
+  if (context.config.name !== config.name) {
+    fail(
+      `it belongs to breaker ${describeValue(context.config.name)}, not ${describeValue(config.name)}`,
+    );
+  }
+  const restored: CircuitBreakerContext = {
+    config,
+    generation: count(context, 'generation', 'context'),
+    openedAt: time(context, 'openedAt', 'context'),
+    halfOpenInFlight: 0,
+    halfOpenSuccesses: 0,
+    stats: readStats(context.stats),
+  };
+  if (value === 'closed') return { value, context: { ...restored, openedAt: null } };
+  if (value === 'halfOpen') {
+    // Probes in flight died with the old process: open again, due now, so the next use probes.
+    restored.generation += 1;
+    restored.openedAt = now - config.resetTimeout;
+    return { value: 'open', context: restored };
+  }
+  if (restored.openedAt === null) fail(`context.openedAt is null in state ${value}`);
+  // A clock that went backwards must not push the retry beyond one full timeout.
+  restored.openedAt = Math.min(restored.openedAt, now);
+  return { value: value as CircuitState, context: restored };
+}
