@@ -29,8 +29,15 @@ describe('circuitBreakerMachine', () => {
     expect(ctx().config).toEqual({
       name: 'default',
       failureThreshold: 5,
+      failureRateThreshold: null,
+      slowCallRateThreshold: null,
+      slowCallDuration: null,
+      slidingWindow: null,
+      minimumThroughput: 10,
       resetTimeout: 30_000,
       halfOpenMaxCalls: 1,
+      halfOpenSuccessThreshold: 1,
+      halfOpenMaxWait: null,
     });
     expect(JSON.parse(JSON.stringify(ctx()))).toEqual(ctx());
   });
@@ -211,6 +218,7 @@ describe('circuitBreakerMachine', () => {
     const m = start();
     m.actor.send({
       type: 'TALLY',
+      at: 0,
       successes: 3,
       failures: 2,
       rejections: 1,
@@ -226,6 +234,7 @@ describe('circuitBreakerMachine', () => {
     });
     m.actor.send({
       type: 'TALLY',
+      at: 0,
       successes: 0,
       failures: 0,
       rejections: 4,

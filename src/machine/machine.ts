@@ -1,11 +1,17 @@
-import { assign, enqueueActions, or, setup } from 'xstate';
-import { type CircuitBreakerInput, resolveBreakerConfig } from './options.js';
+import { and, assign, enqueueActions, not, or, setup } from 'xstate';
+import { type CircuitBreakerInput, MAX_TIMEOUT_MS, resolveBreakerConfig } from './options.js';
 import {
   emptyStats,
+  emptyWindow,
   hasFreeProbeSlot,
   isLateResult,
+  OUTCOME_FAILURE,
+  OUTCOME_SLOW,
   reachesFailureThreshold,
+  recordInWindow,
   retryDueAt,
+  windowCounts,
+  windowTrips,
 } from './rules.js';
 import type {
   CircuitBreakerContext,
@@ -21,30 +27,45 @@ interface StateChange {
 }
 
 /**
- * When an event happened. Events the service sends carry `at`; the only event without it is the
- * reset-timeout timer, which by definition fires at `openedAt + resetTimeout`.
+ * When an event happened. Events the service sends carry `at`; the only events without it are
+ * the timers (`xstate.after.<delay>...`), which by definition fire when their delay is up.
  */
 function eventTime(context: CircuitBreakerContext, event: { type: string }): number {
-  return 'at' in event && typeof event.at === 'number' ? event.at : retryDueAt(context);
+  if ('at' in event && typeof event.at === 'number') return event.at;
+  if (event.type.startsWith('xstate.after.halfOpenMaxWait')) {
+    return (context.stats.lastStateChangeAt ?? 0) + (context.config.halfOpenMaxWait ?? 0);
+  }
+  return retryDueAt(context);
+}
+
+/** The window code of a SUCCESS/FAILURE event. */
+function outcomeCode(event: CircuitBreakerEvent): number {
+  if (event.type !== 'SUCCESS' && event.type !== 'FAILURE') return 0;
+  return (event.type === 'FAILURE' ? OUTCOME_FAILURE : 0) | (event.slow ? OUTCOME_SLOW : 0);
 }
 
 /** The working counters a state starts with; stats are carried over untouched. */
 function entered(context: CircuitBreakerContext, to: CircuitState, at: number) {
   const stats = { ...context.stats, lastStateChangeAt: at };
-  let openedAt = context.openedAt;
+  let { openedAt, openAttempts, window } = context;
   if (to === 'open' || to === 'forcedOpen') {
     stats.timesOpened += 1;
     openedAt = at;
+    if (to === 'open') openAttempts += 1;
   } else if (to === 'halfOpen') {
     stats.timesHalfOpened += 1;
   } else {
     stats.timesClosed += 1;
     stats.consecutiveFailures = 0;
     openedAt = null;
+    openAttempts = 0;
+    window = emptyWindow(context.config);
   }
   return {
     generation: context.generation + 1,
     openedAt,
+    openAttempts,
+    window,
     halfOpenInFlight: 0,
     halfOpenSuccesses: 0,
     stats,
@@ -77,18 +98,32 @@ export const circuitBreakerMachine = setup({
     emitted: {} as CircuitBreakerEmitted,
   },
   delays: {
-    resetTimeout: ({ context }) => context.config.resetTimeout,
+    resetTimeout: ({ context }) => context.openTimeout,
+    // Off means no limit; the guard `hasHalfOpenMaxWait` keeps the (never-due) timer inert.
+    halfOpenMaxWait: ({ context }) => context.config.halfOpenMaxWait ?? MAX_TIMEOUT_MS,
   },
   guards: {
     isLate: ({ context, event }) =>
       'generation' in event && isLateResult(context, event.generation),
-    noProbeInFlight: ({ context }) => context.halfOpenInFlight === 0,
     failureThresholdReached: ({ context }) =>
       reachesFailureThreshold(context.config, context.stats.consecutiveFailures + 1),
+    /** The window, with this call added, passes a rate policy (failure or slow-call rate). */
+    rateThresholdReached: ({ context, event }) => {
+      if (context.window === null) return false;
+      const at = eventTime(context, event);
+      const after = recordInWindow(context.window, context.config, outcomeCode(event), at);
+      return windowTrips(context.config, windowCounts(after, context.config, at));
+    },
+    isSlow: ({ event }) => outcomeCode(event) === OUTCOME_SLOW,
+    hasHalfOpenMaxWait: ({ context }) => context.config.halfOpenMaxWait !== null,
     resetTimeoutElapsed: ({ context, event }) => eventTime(context, event) >= retryDueAt(context),
     probeSlotFree: ({ context }) => hasFreeProbeSlot(context),
     probesSucceeded: ({ context }) =>
-      context.halfOpenSuccesses + 1 >= context.config.halfOpenMaxCalls,
+      context.halfOpenSuccesses + 1 >= context.config.halfOpenSuccessThreshold,
+    holdsProbe: ({ context, event }) =>
+      'generation' in event &&
+      !isLateResult(context, event.generation) &&
+      context.halfOpenInFlight > 0,
   },
   actions: {
     /** Enter a new state: bump the generation, update stats, emit `stateChange` and its event. */
@@ -113,6 +148,8 @@ export const circuitBreakerMachine = setup({
     /** `reset`/`forceClose` while already closed: a fresh generation with no failures. */
     restartClosed: assign(({ context }) => ({
       generation: context.generation + 1,
+      openAttempts: 0,
+      window: emptyWindow(context.config),
       stats: { ...context.stats, consecutiveFailures: 0 },
     })),
     countSuccess: enqueueActions(({ context, event, enqueue }, { late }: { late: boolean }) => {
@@ -146,6 +183,24 @@ export const circuitBreakerMachine = setup({
       },
     ),
     admitProbe: assign({ halfOpenInFlight: ({ context }) => context.halfOpenInFlight + 1 }),
+    releaseProbe: assign({ halfOpenInFlight: ({ context }) => context.halfOpenInFlight - 1 }),
+    /** Adds a call to the sliding window (closed state only; probes are judged on their own). */
+    recordInWindow: assign({
+      window: ({ context, event }) =>
+        context.window === null
+          ? null
+          : recordInWindow(
+              context.window,
+              context.config,
+              outcomeCode(event),
+              eventTime(context, event),
+            ),
+    }),
+    /**
+     * How long this open period lasts. This default is the fixed `resetTimeout`; the service
+     * provides a backoff (`resetTimeout` as a function) through `machine.provide`.
+     */
+    planRetry: assign({ openTimeout: ({ context }) => context.config.resetTimeout }),
     countProbeSuccess: assign({
       halfOpenInFlight: ({ context }) => context.halfOpenInFlight - 1,
       halfOpenSuccesses: ({ context }) => context.halfOpenSuccesses + 1,
@@ -162,6 +217,10 @@ export const circuitBreakerMachine = setup({
           lastFailureAt: event.lastFailureAt ?? stats.lastFailureAt,
           consecutiveFailures: event.consecutiveFailures ?? stats.consecutiveFailures,
         },
+        window:
+          context.window !== null && event.successes > 0
+            ? recordInWindow(context.window, context.config, 0, event.at, event.successes)
+            : context.window,
       };
     }),
     recordCost: assign(({ context, event }) => {
@@ -179,14 +238,20 @@ export const circuitBreakerMachine = setup({
   },
 }).createMachine({
   id: 'circuitBreaker',
-  context: ({ input }) => ({
-    config: resolveBreakerConfig(input),
-    generation: 0,
-    openedAt: null,
-    halfOpenInFlight: 0,
-    halfOpenSuccesses: 0,
-    stats: emptyStats(),
-  }),
+  context: ({ input }) => {
+    const config = resolveBreakerConfig(input);
+    return {
+      config,
+      generation: 0,
+      openedAt: null,
+      openTimeout: config.resetTimeout,
+      openAttempts: 0,
+      window: emptyWindow(config),
+      halfOpenInFlight: 0,
+      halfOpenSuccesses: 0,
+      stats: emptyStats(),
+    };
+  },
   initial: 'closed',
   on: {
     TALLY: { actions: 'applyTally' },
@@ -197,19 +262,29 @@ export const circuitBreakerMachine = setup({
       on: {
         SUCCESS: [
           { guard: 'isLate', actions: { type: 'countSuccess', params: { late: true } } },
-          { actions: { type: 'countSuccess', params: { late: false } } },
+          {
+            guard: and(['isSlow', 'rateThresholdReached']),
+            target: 'open',
+            actions: [
+              { type: 'countSuccess', params: { late: false } },
+              { type: 'changeState', params: { from: 'closed', to: 'open' } },
+              'planRetry',
+            ],
+          },
+          { actions: [{ type: 'countSuccess', params: { late: false } }, 'recordInWindow'] },
         ],
         FAILURE: [
           { guard: 'isLate', actions: { type: 'countFailure', params: { late: true } } },
           {
-            guard: 'failureThresholdReached',
+            guard: or(['failureThresholdReached', 'rateThresholdReached']),
             target: 'open',
             actions: [
               { type: 'countFailure', params: { late: false } },
               { type: 'changeState', params: { from: 'closed', to: 'open' } },
+              'planRetry',
             ],
           },
-          { actions: { type: 'countFailure', params: { late: false } } },
+          { actions: [{ type: 'countFailure', params: { late: false } }, 'recordInWindow'] },
         ],
         FORCE_OPEN: {
           target: 'forcedOpen',
@@ -260,14 +335,22 @@ export const circuitBreakerMachine = setup({
       },
     },
     halfOpen: {
+      after: {
+        halfOpenMaxWait: {
+          guard: 'hasHalfOpenMaxWait',
+          target: 'open',
+          actions: [{ type: 'changeState', params: { from: 'halfOpen', to: 'open' } }, 'planRetry'],
+        },
+      },
       on: {
         REQUEST: [
           { guard: 'probeSlotFree', actions: 'admitProbe' },
           { actions: { type: 'countRejection', params: { state: 'halfOpen' } } },
         ],
+        CANCEL: { guard: 'holdsProbe', actions: 'releaseProbe' },
         SUCCESS: [
           {
-            guard: or(['isLate', 'noProbeInFlight']),
+            guard: not('holdsProbe'),
             actions: { type: 'countSuccess', params: { late: true } },
           },
           {
@@ -282,7 +365,7 @@ export const circuitBreakerMachine = setup({
         ],
         FAILURE: [
           {
-            guard: or(['isLate', 'noProbeInFlight']),
+            guard: not('holdsProbe'),
             actions: { type: 'countFailure', params: { late: true } },
           },
           {
@@ -290,6 +373,7 @@ export const circuitBreakerMachine = setup({
             actions: [
               { type: 'countFailure', params: { late: false } },
               { type: 'changeState', params: { from: 'halfOpen', to: 'open' } },
+              'planRetry',
             ],
           },
         ],

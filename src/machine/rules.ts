@@ -11,7 +11,7 @@ export function reachesFailureThreshold(
   config: CircuitBreakerConfig,
   consecutiveFailures: number,
 ): boolean {
-  return consecutiveFailures >= config.failureThreshold;
+  return config.failureThreshold !== null && consecutiveFailures >= config.failureThreshold;
 }
 
 /** True when a result that began in `generation` comes from an earlier state entry. */
@@ -19,9 +19,9 @@ export function isLateResult(context: CircuitBreakerContext, generation: number)
   return generation !== context.generation;
 }
 
-/** Clock time at which an open circuit may let a probe through (openedAt + resetTimeout). */
+/** Clock time at which an open circuit may let a probe through (openedAt + openTimeout). */
 export function retryDueAt(context: CircuitBreakerContext): number {
-  return (context.openedAt ?? 0) + context.config.resetTimeout;
+  return (context.openedAt ?? 0) + context.openTimeout;
 }
 
 /** True when `halfOpen` can admit one more probe. */
@@ -45,4 +45,141 @@ export function emptyStats(): CircuitBreakerStats {
     totalOutputTokens: 0,
     totalEstimatedCost: 0,
   };
+}
+
+/** Outcome codes stored in a count window: bit 1 = failure, bit 2 = slow. */
+export const OUTCOME_FAILURE = 1;
+export const OUTCOME_SLOW = 2;
+
+/**
+ * Totals of a sliding window.
+ *
+ * @example
+ * ```ts
+ * const { calls, failures, slowCalls } = windowCounts(context.window, context.config, now);
+ * ```
+ */
+export interface WindowCounts {
+  calls: number;
+  failures: number;
+  slowCalls: number;
+}
+
+/** One bucket of a time window: the calls whose time falls in `[start, start + duration / buckets)`. */
+export interface WindowBucket extends WindowCounts {
+  start: number;
+}
+
+/**
+ * The sliding window's state in context: plain data. A count window is a ring of outcome codes
+ * with running totals; a time window is a short list of buckets, so no timer runs per call.
+ */
+export type WindowState =
+  | ({ type: 'count'; outcomes: number[]; next: number } & WindowCounts)
+  | { type: 'time'; buckets: WindowBucket[] };
+
+/** An empty window for `config`, or null when no rate policy is configured. */
+export function emptyWindow(config: CircuitBreakerConfig): WindowState | null {
+  const window = config.slidingWindow;
+  if (window === null) return null;
+  if (window.type === 'count')
+    return { type: 'count', outcomes: [], next: 0, calls: 0, failures: 0, slowCalls: 0 };
+  return { type: 'time', buckets: [] };
+}
+
+/** Start of the time-window bucket that `at` falls in (0 when the window counts calls). */
+export function bucketStart(config: CircuitBreakerConfig, at: number): number {
+  const window = config.slidingWindow;
+  if (window?.type !== 'time') return 0;
+  const width = window.duration / window.buckets;
+  return Math.floor(at / width) * width;
+}
+
+/** The time-window buckets still inside the window at time `at`. */
+function liveBuckets(
+  config: CircuitBreakerConfig,
+  buckets: WindowBucket[],
+  at: number,
+): WindowBucket[] {
+  const window = config.slidingWindow;
+  if (window?.type !== 'time') return buckets;
+  const oldest = bucketStart(config, at) - (window.duration - window.duration / window.buckets);
+  return buckets.filter((bucket) => bucket.start >= oldest);
+}
+
+/** Adds `times` calls with outcome `code` at time `at`; returns a new window state. */
+export function recordInWindow(
+  state: WindowState,
+  config: CircuitBreakerConfig,
+  code: number,
+  at: number,
+  times = 1,
+): WindowState {
+  const failure = code & OUTCOME_FAILURE ? 1 : 0;
+  const slow = code & OUTCOME_SLOW ? 1 : 0;
+  if (state.type === 'time') {
+    const start = bucketStart(config, at);
+    const buckets = liveBuckets(config, state.buckets, at);
+    const last = buckets.at(-1);
+    const bucket =
+      last?.start === start ? { ...last } : { start, calls: 0, failures: 0, slowCalls: 0 };
+    bucket.calls += times;
+    bucket.failures += failure * times;
+    bucket.slowCalls += slow * times;
+    return {
+      type: 'time',
+      buckets: last?.start === start ? [...buckets.slice(0, -1), bucket] : [...buckets, bucket],
+    };
+  }
+  const size = config.slidingWindow?.type === 'count' ? config.slidingWindow.size : 1;
+  const outcomes = state.outcomes.slice();
+  let { next, calls, failures, slowCalls } = state;
+  // Past `size` pushes the ring holds nothing older, so later pushes only rotate it.
+  for (let i = 0; i < Math.min(times, size); i++) {
+    if (outcomes.length < size) {
+      outcomes.push(code);
+      calls += 1;
+    } else {
+      const evicted = outcomes[next] ?? 0;
+      failures -= evicted & OUTCOME_FAILURE ? 1 : 0;
+      slowCalls -= evicted & OUTCOME_SLOW ? 1 : 0;
+      outcomes[next] = code;
+    }
+    failures += failure;
+    slowCalls += slow;
+    next = (next + 1) % size;
+  }
+  return { type: 'count', outcomes, next, calls, failures, slowCalls };
+}
+
+/** The window's totals at time `at`. */
+export function windowCounts(
+  state: WindowState,
+  config: CircuitBreakerConfig,
+  at: number,
+): WindowCounts {
+  if (state.type === 'count')
+    return { calls: state.calls, failures: state.failures, slowCalls: state.slowCalls };
+  const totals = { calls: 0, failures: 0, slowCalls: 0 };
+  for (const bucket of liveBuckets(config, state.buckets, at)) {
+    totals.calls += bucket.calls;
+    totals.failures += bucket.failures;
+    totals.slowCalls += bucket.slowCalls;
+  }
+  return totals;
+}
+
+/** True when a rate policy says the window's calls should open the circuit. */
+export function windowTrips(config: CircuitBreakerConfig, counts: WindowCounts): boolean {
+  if (counts.calls === 0 || counts.calls < config.minimumThroughput) return false;
+  const { failureRateThreshold, slowCallRateThreshold } = config;
+  return (
+    (failureRateThreshold !== null && counts.failures / counts.calls >= failureRateThreshold) ||
+    (slowCallRateThreshold !== null && counts.slowCalls / counts.calls >= slowCallRateThreshold)
+  );
+}
+
+/** True when a call of `durationMs` counts as slow. */
+export function isSlowCall(config: CircuitBreakerConfig, durationMs: number): boolean {
+  return config.slowCallDuration !== null && durationMs >= config.slowCallDuration;
 }

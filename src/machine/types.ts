@@ -1,4 +1,5 @@
 import type { CircuitBreakerConfig } from './options.js';
+import type { WindowState } from './rules.js';
 
 /**
  * The four states of the breaker: `closed` lets calls through, `open` rejects them until the
@@ -64,6 +65,12 @@ export interface CircuitBreakerContext {
   generation: number;
   /** Clock time the circuit last opened, or null when not open. */
   openedAt: number | null;
+  /** Milliseconds the current open period lasts (the reset timeout, or the backoff's answer). */
+  openTimeout: number;
+  /** Openings since the circuit last closed: the `attempt` a backoff sees. */
+  openAttempts: number;
+  /** The sliding window of the rate policies, or null when none is configured. */
+  window: WindowState | null;
   /** Probes admitted in the current `halfOpen` and not yet settled. */
   halfOpenInFlight: number;
   /** Probe successes in the current `halfOpen`. */
@@ -82,10 +89,12 @@ export interface CircuitBreakerContext {
  * ```
  */
 export type CircuitBreakerEvent =
-  /** A call that began in `generation` succeeded. */
-  | { type: 'SUCCESS'; at: number; generation: number }
+  /** A call that began in `generation` succeeded (`slow`: it took at least `slowCallDuration`). */
+  | { type: 'SUCCESS'; at: number; generation: number; slow?: boolean }
   /** A call that began in `generation` failed with `error`. */
-  | { type: 'FAILURE'; at: number; generation: number; error?: unknown }
+  | { type: 'FAILURE'; at: number; generation: number; error?: unknown; slow?: boolean }
+  /** A call that began in `generation` was cancelled by its caller: it counts neither way. */
+  | { type: 'CANCEL'; generation: number }
   /**
    * Someone wants to run a call: admitted in `closed`, takes a probe slot in `halfOpen` (moving
    * there first from `open` if the reset timeout has passed), otherwise counted as a rejection.
@@ -99,6 +108,8 @@ export type CircuitBreakerEvent =
   /** Counts folded by the service since the last event (see `CircuitBreaker`). */
   | {
       type: 'TALLY';
+      /** Time of the folded successes (all in one time-window bucket). */
+      at: number;
       successes: number;
       failures: number;
       rejections: number;

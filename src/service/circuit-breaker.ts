@@ -5,6 +5,7 @@ import {
   type CircuitBreakerInput,
   DEFAULT_BREAKER_CONFIG,
   describeValue,
+  pickMachineInput,
   resolveBreakerConfig,
 } from '../machine/options.js';
 import { isLateResult, reachesFailureThreshold, retryDueAt } from '../machine/rules.js';
@@ -207,10 +208,10 @@ export class CircuitBreaker implements Disposable {
       options.snapshot === undefined
         ? undefined
         : circuitBreakerMachine.resolveState(
-            readBreakerSnapshot(options.snapshot, this.#config, now),
+            readBreakerSnapshot(options.snapshot, this.#config, now, false),
           );
     this.#actor = createActor(circuitBreakerMachine, {
-      input: this.#config,
+      input: pickMachineInput(options),
       snapshot: restored,
       inspect,
       clock: this.#clock,
@@ -653,7 +654,7 @@ export class CircuitBreaker implements Disposable {
     if (!this.#pending || this.#disposed) return;
     const tally = this.#tally;
     this.#pending = false;
-    this.#actor.send({ type: 'TALLY', ...tally });
+    this.#actor.send({ type: 'TALLY', at: this.#clock.now(), ...tally });
     tally.successes = 0;
     tally.failures = 0;
     tally.rejections = 0;

@@ -1,5 +1,5 @@
-import type { CircuitBreakerConfig } from '../machine/options.js';
-import { describeValue } from '../machine/options.js';
+import { type CircuitBreakerConfig, describeValue, MAX_TIMEOUT_MS } from '../machine/options.js';
+import { emptyWindow } from '../machine/rules.js';
 import type { CircuitBreakerContext, CircuitBreakerStats, CircuitState } from '../machine/types.js';
 import { CircuitBreakerError } from './errors.js';
 
@@ -120,6 +120,7 @@ export function readBreakerSnapshot(
   saved: unknown,
   config: CircuitBreakerConfig,
   now: number,
+  keepSavedTimeout: boolean,
 ): { value: CircuitState; context: CircuitBreakerContext } {
   let envelope = saved;
   if (typeof saved === 'string') {
@@ -153,10 +154,16 @@ export function readBreakerSnapshot(
       `it belongs to breaker ${describeValue(context.config.name)}, not ${describeValue(config.name)}`,
     );
   }
+  const savedTimeout = count(context, 'openTimeout', 'context');
   const restored: CircuitBreakerContext = {
     config,
     generation: count(context, 'generation', 'context'),
     openedAt: time(context, 'openedAt', 'context'),
+    // A fixed resetTimeout given now wins; a backoff's answer for this open period is kept.
+    openTimeout: keepSavedTimeout ? Math.min(savedTimeout, MAX_TIMEOUT_MS) : config.resetTimeout,
+    openAttempts: count(context, 'openAttempts', 'context'),
+    // The window is not restored: its buckets may be stale and its shape may have changed.
+    window: emptyWindow(config),
     halfOpenInFlight: 0,
     halfOpenSuccesses: 0,
     stats: readStats(context.stats),
@@ -165,7 +172,7 @@ export function readBreakerSnapshot(
   if (value === 'halfOpen') {
     // Probes in flight died with the old process: open again, due now, so the next use probes.
     restored.generation += 1;
-    restored.openedAt = now - config.resetTimeout;
+    restored.openedAt = now - restored.openTimeout;
     return { value: 'open', context: restored };
   }
   if (restored.openedAt === null) fail(`context.openedAt is null in state ${value}`);
