@@ -94,3 +94,27 @@ export class CircuitBreakerDisposedError extends CircuitBreakerError {
     this.breakerName = breakerName;
   }
 }
+
+/**
+ * Rejects a call that has not settled within `callTimeout`. It counts as a failure, and the
+ * `AbortSignal` handed to `execute`'s function is aborted with it.
+ *
+ * @example
+ * ```ts
+ * const breaker = new CircuitBreaker({ callTimeout: 2_000 });
+ * await breaker.execute(({ signal }) => fetch(url, { signal })); // CircuitTimeoutError after 2 s
+ * ```
+ */
+export class CircuitTimeoutError extends CircuitBreakerError {
+  static override readonly kind: string = 'CircuitTimeoutError';
+  /** Name of the breaker whose call timed out. */
+  readonly breakerName: string;
+  /** The timeout, ms. */
+  readonly timeout: number;
+
+  constructor(breakerName: string, timeout: number) {
+    super(`call through circuit breaker "${breakerName}" timed out after ${timeout}ms`);
+    this.breakerName = breakerName;
+    this.timeout = timeout;
+  }
+}

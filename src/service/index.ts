@@ -1,4 +1,10 @@
 export {
+  type ExponentialBackoffOptions,
+  exponentialBackoff,
+  type ResetTimeoutFunction,
+  type RetryContext,
+} from './backoff.js';
+export {
   CircuitBreaker,
   type CircuitBreakerActor,
   type CircuitBreakerEventOf,
@@ -8,7 +14,12 @@ export {
   type ExecuteOptions,
 } from './circuit-breaker.js';
 export { type BreakerClock, systemClock } from './clock.js';
-export { CircuitBreakerDisposedError, CircuitBreakerError, CircuitOpenError } from './errors.js';
+export {
+  CircuitBreakerDisposedError,
+  CircuitBreakerError,
+  CircuitOpenError,
+  CircuitTimeoutError,
+} from './errors.js';
 export { fromBreaker } from './from-breaker.js';
 export type { BreakerLogger } from './logger.js';
 export {

@@ -1,0 +1,143 @@
+import type { BreakerClock } from './clock.js';
+import { CircuitTimeoutError } from './errors.js';
+
+/**
+ * What a guarded call needs from its breaker. `admit` returns the generation the call starts in
+ * or -1 when the circuit turns it away; the settle hooks record the outcome.
+ */
+export interface GuardedCallHooks {
+  readonly name: string;
+  readonly clock: BreakerClock;
+  admit(): number;
+  openError(): Error;
+  succeed(generation: number, slow: boolean): void;
+  fail(generation: number, error: unknown, slow: boolean): void;
+  /** The caller gave up: release what the call held, count nothing. */
+  cancel(generation: number): void;
+}
+
+/** The per-call policies; everything null/undefined is off. */
+export interface GuardedCallPolicy {
+  callTimeout: number | null;
+  slowCallDuration: number | null;
+  isFailure: ((error: unknown) => boolean) | undefined;
+  isResultFailure: ((result: unknown) => boolean) | undefined;
+  fallback: ((error: unknown) => unknown) | undefined;
+}
+
+let neverAborted: AbortSignal | undefined;
+
+/** A signal that never aborts, shared by every call that has no signal of its own. */
+export function signalThatNeverAborts(): AbortSignal {
+  neverAborted ??= new AbortController().signal;
+  return neverAborted;
+}
+
+/**
+ * Runs one call under the per-call policies: call timeout, the caller's signal, slow-call
+ * timing, error and result classification, and fallback. The breaker's plain path skips all of
+ * this when none is configured.
+ *
+ * - A call still running at `callTimeout` rejects with {@link CircuitTimeoutError}, counts as a
+ *   failure, and the signal handed to `invoke` aborts.
+ * - The caller's signal aborting rejects with its reason and counts neither way (a probe slot
+ *   is released).
+ * - An error `isFailure` rejects passes through unchanged and counts as a success; a result
+ *   `isResultFailure` accepts is returned but counts as a failure.
+ * - `fallback` answers instead of a rejection by the circuit or a counted failure.
+ */
+export function runGuardedCall<R>(
+  hooks: GuardedCallHooks,
+  policy: GuardedCallPolicy,
+  invoke: (signal: AbortSignal) => R | PromiseLike<R>,
+  callerSignal: AbortSignal | undefined,
+): Promise<R> {
+  return new Promise<R>((resolve, reject) => {
+    const answer = (error: unknown) => {
+      if (policy.fallback === undefined) return reject(error);
+      try {
+        resolve(policy.fallback(error) as R | PromiseLike<R>);
+      } catch (fallbackError) {
+        reject(fallbackError);
+      }
+    };
+    if (callerSignal?.aborted) return reject(callerSignal.reason);
+    const generation = hooks.admit();
+    if (generation < 0) return answer(hooks.openError());
+
+    const { clock } = hooks;
+    const started = policy.slowCallDuration === null ? 0 : clock.now();
+    const isSlow = () =>
+      policy.slowCallDuration !== null && clock.now() - started >= policy.slowCallDuration;
+    const controller =
+      policy.callTimeout !== null || callerSignal !== undefined ? new AbortController() : undefined;
+    let settled = false;
+    let timer: unknown;
+    const finish = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      callerSignal?.removeEventListener('abort', onCallerAbort);
+      return true;
+    };
+    function onCallerAbort() {
+      if (!finish()) return;
+      const reason = callerSignal?.reason;
+      hooks.cancel(generation);
+      controller?.abort(reason);
+      reject(reason);
+    }
+    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+    if (policy.callTimeout !== null) {
+      const timeout = policy.callTimeout;
+      timer = clock.setTimeout(() => {
+        timer = undefined;
+        if (!finish()) return;
+        const error = new CircuitTimeoutError(hooks.name, timeout);
+        hooks.fail(generation, error, policy.slowCallDuration !== null);
+        controller?.abort(error);
+        answer(error);
+      }, timeout);
+    }
+
+    /** Runs a user classifier; one that throws makes the call a failure with its error. */
+    const judge = (classify: ((x: never) => boolean) | undefined, x: unknown, slow: boolean) => {
+      try {
+        return { failed: classify === undefined ? null : classify(x as never) };
+      } catch (classifierError) {
+        hooks.fail(generation, classifierError, slow);
+        reject(classifierError);
+        return undefined;
+      }
+    };
+    const onValue = (value: R) => {
+      if (!finish()) return;
+      const slow = isSlow();
+      const verdict = judge(policy.isResultFailure, value, slow);
+      if (verdict === undefined) return;
+      if (verdict.failed === true) hooks.fail(generation, value, slow);
+      else hooks.succeed(generation, slow);
+      resolve(value);
+    };
+    const onError = (error: unknown) => {
+      if (!finish()) return;
+      const slow = isSlow();
+      const verdict = judge(policy.isFailure, error, slow);
+      if (verdict === undefined) return;
+      if (verdict.failed === false) {
+        hooks.succeed(generation, slow);
+        return reject(error);
+      }
+      hooks.fail(generation, error, slow);
+      answer(error);
+    };
+    try {
+      Promise.resolve(invoke(controller?.signal ?? callerSignal ?? signalThatNeverAborts())).then(
+        onValue,
+        onError,
+      );
+    } catch (error) {
+      onError(error);
+    }
+  });
+}
