@@ -133,6 +133,12 @@ const EVENT_TYPES: ReadonlySet<string> = new Set([
 
 /** The token of a call the circuit turned away. Real tokens are generations, never negative. */
 const REJECTED = -1;
+/** Other refusals of `#enter`: `fn` is not a function; the breaker is disposed; admitting threw. */
+const NOT_A_FUNCTION = -2;
+const DISPOSED = -3;
+const BROKEN = -4;
+/** What admitting threw, from `#enter` to `#refuse` (always taken at once, synchronously). */
+let handoff: unknown;
 
 let neverAborted: AbortSignal | undefined;
 
@@ -174,6 +180,10 @@ export class CircuitBreaker implements Disposable {
   #disposed = false;
   #wakeTimer: unknown;
   #pending = false;
+  /** The generation whose settle handlers `#onSettledOk`/`#onSettledError` are (-1: none yet). */
+  #settlersOf = -1;
+  #onSettledOk: (() => void) | undefined;
+  #onSettledError: ((error: unknown) => void) | undefined;
   readonly #tally: Tally = {
     successes: 0,
     failures: 0,
@@ -284,7 +294,15 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   call<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): Promise<R> {
-    return this.#run(fn, undefined, args);
+    const token = this.#enter(fn);
+    if (token < 0) return this.#refuse(fn, token);
+    let result: R | PromiseLike<R>;
+    try {
+      result = fn(...args);
+    } catch (error) {
+      return this.#thrown(token, error);
+    }
+    return this.#track(token, result);
   }
 
   /**
@@ -301,18 +319,30 @@ export class CircuitBreaker implements Disposable {
     fn: (context: ExecuteContext) => R | PromiseLike<R>,
     options: ExecuteOptions = {},
   ): Promise<R> {
-    const { signal } = options;
+    let { signal } = options;
     if (signal === undefined) {
       neverAborted ??= new AbortController().signal;
-      return this.#run(fn, undefined, [{ signal: neverAborted }]);
-    }
-    if (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean') {
+      signal = neverAborted;
+    } else if (
+      typeof signal !== 'object' ||
+      signal === null ||
+      typeof signal.aborted !== 'boolean'
+    ) {
       return Promise.reject(
         new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`),
       );
+    } else if (signal.aborted) {
+      return Promise.reject(signal.reason);
     }
-    if (signal.aborted) return Promise.reject(signal.reason);
-    return this.#run(fn, undefined, [{ signal }]);
+    const token = this.#enter(fn);
+    if (token < 0) return this.#refuse(fn, token);
+    let result: R | PromiseLike<R>;
+    try {
+      result = fn({ signal });
+    } catch (error) {
+      return this.#thrown(token, error);
+    }
+    return this.#track(token, result);
   }
 
   /**
@@ -331,9 +361,17 @@ export class CircuitBreaker implements Disposable {
     if (typeof fn !== 'function') {
       throw new TypeError(`fn must be a function, got ${describeValue(fn)}`);
     }
-    const run = (thisArg: T, args: A) => this.#run(fn, thisArg, args);
-    return function (this: T, ...args: A) {
-      return run(this, args);
+    const breaker = this;
+    return function (this: T, ...args: A): Promise<R> {
+      const token = breaker.#enter(fn);
+      if (token < 0) return breaker.#refuse(fn, token);
+      let result: R | PromiseLike<R>;
+      try {
+        result = fn.call(this, ...args);
+      } catch (error) {
+        return breaker.#thrown(token, error);
+      }
+      return breaker.#track(token, result);
     };
   }
 
@@ -354,6 +392,7 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   canExecute(): boolean {
+    this.#assertLive();
     return this.#admit() !== REJECTED;
   }
 
@@ -567,30 +606,101 @@ export class CircuitBreaker implements Disposable {
     return `CircuitBreaker(name=${this.name}, state=${value}, failures=${context.stats.consecutiveFailures}/${failureThreshold}${retry})`;
   }
 
-  async #run<T, A extends unknown[], R>(
-    fn: (this: T, ...args: A) => R | PromiseLike<R>,
-    thisArg: T,
-    args: A,
-  ): Promise<R> {
-    if (typeof fn !== 'function') {
-      throw new TypeError(`fn must be a function, got ${describeValue(fn)}`);
-    }
-    const token = this.#admit();
-    if (token === REJECTED) throw this.#openError();
-    let result: R;
+  /*
+   * The hot path of `call`, `execute` and `wrap`. Each entry point invokes `fn` itself (a spread
+   * of its own rest parameter, which V8 compiles to a plain call) between `#enter`, which admits
+   * the call, and `#track`, which records its outcome. Nothing here is `async`: an async wrapper
+   * costs a second promise and a second microtask hop per call. Every problem (bad `fn`,
+   * disposed, circuit open, `fn` throwing synchronously) comes back as a rejected promise, never
+   * as a synchronous throw.
+   */
+
+  /** Admits a call: its generation (>= 0), or a negative code for `#refuse`. */
+  #enter(fn: unknown): number {
+    if (typeof fn !== 'function') return NOT_A_FUNCTION;
+    if (this.#disposed) return DISPOSED;
     try {
-      result = await fn.apply(thisArg, args);
+      return this.#admit();
     } catch (error) {
-      this.#fail(token, error);
-      throw error;
+      handoff = error;
+      return BROKEN;
     }
-    this.#succeed(token);
-    return result;
+  }
+
+  /** The rejection for a call `#enter` did not admit. */
+  #refuse(fn: unknown, code: number): Promise<never> {
+    if (code === REJECTED) return Promise.reject(this.#openError());
+    if (code === NOT_A_FUNCTION) {
+      return Promise.reject(new TypeError(`fn must be a function, got ${describeValue(fn)}`));
+    }
+    if (code === DISPOSED) return Promise.reject(new CircuitBreakerDisposedError(this.name));
+    const error = handoff;
+    handoff = undefined;
+    return Promise.reject(error);
+  }
+
+  /** `fn` threw synchronously: a failure, rethrown as the call's rejection. */
+  #thrown(token: number, error: unknown): Promise<never> {
+    try {
+      this.#fail(token, error);
+    } catch (internal) {
+      return Promise.reject(internal);
+    }
+    return Promise.reject(error);
+  }
+
+  /**
+   * Records the outcome of an admitted call. A promise from `fn` gets one pair of settle
+   * handlers (made once per generation, see `#makeSettlers`) and goes back to the caller as it
+   * is, so the caller awaits exactly what a bare call would. Our handlers are attached first, so
+   * the outcome is recorded before the caller's continuation runs. Other thenables are adopted
+   * into a promise first; a plain value is a success at once.
+   */
+  #track<R>(token: number, result: R | PromiseLike<R>): Promise<R> {
+    let promise: Promise<R>;
+    if (result instanceof Promise) {
+      promise = result;
+    } else if (isThenable(result)) {
+      promise = Promise.resolve(result);
+    } else {
+      try {
+        this.#succeed(token);
+      } catch (internal) {
+        return Promise.reject(internal);
+      }
+      return Promise.resolve(result);
+    }
+    if (this.#settlersOf !== token) this.#makeSettlers(token);
+    promise.then(this.#onSettledOk, this.#onSettledError);
+    return promise;
+  }
+
+  /**
+   * Builds the settle handlers for calls admitted in `generation`. A closed circuit keeps its
+   * generation for as long as it stays closed, so the hot path allocates no closure per call.
+   * The handlers never throw: nobody observes the promise `then` derives from them, so a
+   * rejection of it would be an unhandled rejection.
+   */
+  #makeSettlers(generation: number): void {
+    this.#settlersOf = generation;
+    this.#onSettledOk = () => {
+      try {
+        this.#succeed(generation);
+      } catch (internal) {
+        reportLater(internal);
+      }
+    };
+    this.#onSettledError = (error: unknown) => {
+      try {
+        this.#fail(generation, error);
+      } catch (internal) {
+        reportLater(internal);
+      }
+    };
   }
 
   /** Lets a call in (returning the generation it starts in) or counts a rejection. */
   #admit(): number {
-    this.#assertLive();
     let snapshot = this.#actor.getSnapshot();
     if (snapshot.value === 'closed') return snapshot.context.generation;
     if (
@@ -633,7 +743,13 @@ export class CircuitBreaker implements Disposable {
       const late = isLateResult(context, generation);
       const consecutive =
         (this.#tally.consecutiveFailures ?? context.stats.consecutiveFailures) + 1;
-      if (late || (value === 'closed' && !reachesFailureThreshold(context.config, consecutive))) {
+      // With a rate policy every failure in closed goes to the machine's sliding window.
+      if (
+        late ||
+        (value === 'closed' &&
+          context.window === null &&
+          !reachesFailureThreshold(context.config, consecutive))
+      ) {
         this.#tally.failures += 1;
         this.#tally.lastFailureAt = at;
         if (!late) this.#tally.consecutiveFailures = consecutive;
@@ -688,6 +804,25 @@ export class CircuitBreaker implements Disposable {
       this.#unsubscribes.push(() => subscription.unsubscribe());
     }
   }
+}
+
+/** True for a non-promise object or function with a `then` method. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}
+
+/**
+ * Rethrows an error of the breaker's own bookkeeping (a throwing clock, say) outside the call
+ * it happened in, as XState does with errors it cannot hand to anyone.
+ */
+function reportLater(error: unknown): void {
+  setTimeout(() => {
+    throw error;
+  });
 }
 
 /** Validates one amount of `recordCost`/`isCostExceeded`: finite, not negative. */

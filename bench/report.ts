@@ -1,0 +1,206 @@
+/** Turns timings into the results document, the console table, the Markdown table and targets. */
+import { LIBRARIES, type LibraryId, SCENARIOS, type ScenarioId } from './cases.js';
+import type { CaseTiming } from './harness.js';
+
+export interface Cell {
+  medianNs: number;
+  ratioToBare: number;
+  roundMinNs: number;
+  roundMaxNs: number;
+  batches: number;
+}
+
+export interface Row {
+  scenario: ScenarioId;
+  title: string;
+  reference: 'bareSuccess' | 'bareFailure';
+  referenceNs: number;
+  cells: Partial<Record<LibraryId, Cell>>;
+  notApplicable: Partial<Record<LibraryId, string>>;
+  note?: string;
+}
+
+export interface MemoryResult {
+  library: string;
+  count: number;
+  bytesPerBreaker: number;
+}
+
+export interface Target {
+  name: string;
+  met: boolean;
+  detail: string;
+}
+
+export interface Results {
+  meta: Record<string, unknown>;
+  bare: { successNs: number; failureNs: number };
+  rows: Row[];
+  memory: MemoryResult[];
+  scale: unknown;
+  targets: Target[];
+}
+
+export function buildRows(
+  timings: ReadonlyMap<string, CaseTiming>,
+  key: (scenario: string, library: LibraryId) => string,
+): { rows: Row[]; bare: Results['bare'] } {
+  const bareSuccess = timings.get(key('bareSuccess', 'bare'))?.medianNs ?? Number.NaN;
+  const bareFailure = timings.get(key('bareFailure', 'bare'))?.medianNs ?? Number.NaN;
+  const rows = SCENARIOS.map((scenario): Row => {
+    const referenceNs = scenario.reference === 'bareSuccess' ? bareSuccess : bareFailure;
+    const cells: Row['cells'] = {};
+    cells.bare = {
+      medianNs: referenceNs,
+      ratioToBare: 1,
+      roundMinNs: timings.get(key(scenario.reference, 'bare'))?.roundMinNs ?? Number.NaN,
+      roundMaxNs: timings.get(key(scenario.reference, 'bare'))?.roundMaxNs ?? Number.NaN,
+      batches: timings.get(key(scenario.reference, 'bare'))?.batches ?? 0,
+    };
+    for (const { id } of LIBRARIES) {
+      const timing = timings.get(key(scenario.id, id));
+      if (timing === undefined) continue;
+      cells[id] = {
+        medianNs: timing.medianNs,
+        ratioToBare: timing.medianNs / referenceNs,
+        roundMinNs: timing.roundMinNs,
+        roundMaxNs: timing.roundMaxNs,
+        batches: timing.batches,
+      };
+    }
+    const row: Row = {
+      scenario: scenario.id,
+      title: scenario.title,
+      reference: scenario.reference,
+      referenceNs,
+      cells,
+      notApplicable: scenario.notApplicable ?? {},
+    };
+    if (scenario.note !== undefined) row.note = scenario.note;
+    return row;
+  });
+  return { rows, bare: { successNs: bareSuccess, failureNs: bareFailure } };
+}
+
+function ns(row: Row | undefined, library: LibraryId): number {
+  return row?.cells[library]?.medianNs ?? Number.NaN;
+}
+
+const fmt = (value: number) => (Number.isFinite(value) ? `${Math.round(value)}` : '?');
+const fx = (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}x` : '?');
+
+export function checkTargets(
+  rows: readonly Row[],
+  memory: readonly MemoryResult[],
+  scale: { ok: boolean; detail: string },
+): Target[] {
+  const by = (id: ScenarioId) => rows.find((row) => row.scenario === id);
+  const success = by('success');
+  const failure = by('failure');
+  const protocol = by('protocol');
+  const rejectCall = by('rejectCall');
+  const rejectCan = by('rejectCanExecute');
+  const ours = memory.find((m) => m.library === 'ours')?.bytesPerBreaker ?? Number.NaN;
+  const successRatio = success?.cells.ours?.ratioToBare ?? Number.NaN;
+  const targets: Target[] = [
+    {
+      name: 'success in closed <= 1.3x bare',
+      met: successRatio <= 1.3,
+      detail: `${fmt(ns(success, 'ours'))} ns = ${fx(successRatio)} bare (${fmt(ns(success, 'bare'))} ns)`,
+    },
+    {
+      name: 'success in closed below cockatiel',
+      met: ns(success, 'ours') < ns(success, 'cockatiel'),
+      detail: `${fmt(ns(success, 'ours'))} ns vs cockatiel ${fmt(ns(success, 'cockatiel'))} ns`,
+    },
+    {
+      name: 'failure below threshold below cockatiel',
+      met: ns(failure, 'ours') < ns(failure, 'cockatiel'),
+      detail: `${fmt(ns(failure, 'ours'))} ns vs cockatiel ${fmt(ns(failure, 'cockatiel'))} ns`,
+    },
+    {
+      name: 'canExecute protocol below cockatiel',
+      met: ns(protocol, 'ours') < ns(protocol, 'cockatiel'),
+      detail: `${fmt(ns(protocol, 'ours'))} ns vs cockatiel execute ${fmt(ns(protocol, 'cockatiel'))} ns`,
+    },
+    {
+      name: 'rejection via canExecute() <= 0.5x bare',
+      met: (rejectCan?.cells.ours?.ratioToBare ?? Number.NaN) <= 0.5,
+      detail: `${fmt(ns(rejectCan, 'ours'))} ns = ${fx(rejectCan?.cells.ours?.ratioToBare ?? Number.NaN)} bare`,
+    },
+    {
+      name: 'rejection via call below opossum',
+      met: ns(rejectCall, 'ours') < ns(rejectCall, 'opossum'),
+      detail: `${fmt(ns(rejectCall, 'ours'))} ns vs opossum ${fmt(ns(rejectCall, 'opossum'))} ns`,
+    },
+    {
+      name: 'idle breaker <= 4 KB heap',
+      met: ours <= 4096,
+      detail: `${fmt(ours)} bytes each (10,000 breakers)`,
+    },
+    { name: 'scale: opens once, nothing lost, heap returns', met: scale.ok, detail: scale.detail },
+  ];
+  return targets;
+}
+
+/** The Markdown document: the timing table, memory, scale and targets. */
+export function toMarkdown(results: Results): string {
+  const libs = LIBRARIES.filter(({ id }) => results.rows.some((row) => row.cells[id]));
+  const lines: string[] = [];
+  lines.push(
+    '# Benchmark results',
+    '',
+    `${String(results.meta.date)} · Node ${String(results.meta.node)} · ${String(results.meta.cpu)} · ` +
+      `${String(results.meta.rounds)} interleaved rounds × ${String(results.meta.sliceMs)} ms per case`,
+    '',
+    'Median ns per awaited call (ratio to the bare call of the same row). `—` means no equivalent.',
+    '',
+    `| scenario | ${libs.map((lib) => lib.title).join(' | ')} |`,
+    `| --- | ${libs.map(() => '---:').join(' | ')} |`,
+  );
+  for (const row of results.rows) {
+    const cells = libs.map(({ id }) => {
+      const cell = row.cells[id];
+      if (cell === undefined) return row.notApplicable[id] ? 'N/A' : '—';
+      return id === 'bare' ? fmt(cell.medianNs) : `${fmt(cell.medianNs)} (${fx(cell.ratioToBare)})`;
+    });
+    lines.push(`| ${row.title} | ${cells.join(' | ')} |`);
+  }
+  lines.push('');
+  lines.push(
+    'Bare references: `await fn()` for success rows and both canExecute rows; `try { await fn() } catch {}` with a rejecting `fn` for the failure and reject-via-call rows.',
+  );
+  for (const row of results.rows) {
+    if (row.note) lines.push(`- *${row.title}*: ${row.note}.`);
+    for (const [lib, why] of Object.entries(row.notApplicable)) {
+      lines.push(`- *${row.title}*, ${lib}: N/A, ${why}.`);
+    }
+  }
+  lines.push('', '## Memory: heap per idle breaker (10,000 breakers)', '');
+  lines.push('| library | bytes each |', '| --- | ---: |');
+  for (const m of results.memory) lines.push(`| ${m.library} | ${fmt(m.bytesPerBreaker)} |`);
+  lines.push('', '## Scale', '', '```json', JSON.stringify(results.scale, null, 2), '```', '');
+  lines.push('## Targets', '', '| target | met | measured |', '| --- | :---: | --- |');
+  for (const t of results.targets)
+    lines.push(`| ${t.name} | ${t.met ? 'yes' : 'NO'} | ${t.detail} |`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+/** The console table: one line per scenario, ns and ratio per library. */
+export function toConsole(results: Results): string {
+  const libs = LIBRARIES.filter(({ id }) => results.rows.some((row) => row.cells[id]));
+  const width = 14;
+  const head = `${'scenario'.padEnd(44)}${libs.map((lib) => lib.id.padStart(width + 4)).join('')}`;
+  const body = results.rows.map((row) => {
+    const cells = libs.map(({ id }) => {
+      const cell = row.cells[id];
+      if (cell === undefined) return (row.notApplicable[id] ? 'N/A' : '-').padStart(width + 4);
+      const text =
+        id === 'bare' ? fmt(cell.medianNs) : `${fmt(cell.medianNs)} ${fx(cell.ratioToBare)}`;
+      return text.padStart(width + 4);
+    });
+    return `${row.title.padEnd(44)}${cells.join('')}`;
+  });
+  return [head, ...body].join('\n');
+}
