@@ -1,0 +1,377 @@
+import type { AnyStateMachine } from 'xstate';
+import type {
+  GraphAction,
+  GraphGuard,
+  GraphState,
+  GraphTransition,
+  JsonValue,
+  StateGraph,
+} from './model';
+import { isWithin } from './structure';
+import { toStateGraph } from './walk';
+
+const INDENT = '  ';
+/** Biome's line width: anything that fits on one line is written on one line. */
+const LINE_WIDTH = 100;
+
+/** A tiny syntax tree for the object literal passed to `createMachine`. */
+type Code =
+  | { readonly kind: 'raw'; readonly code: string }
+  | {
+      readonly kind: 'object';
+      readonly entries: ReadonlyArray<readonly [string | number, Code]>;
+      /** Always one entry per line (used for `states` and the machine config). */
+      readonly expand: boolean;
+    }
+  | { readonly kind: 'array'; readonly items: readonly Code[] };
+
+/**
+ * Quotes a string as a JavaScript string literal, the way Biome does: single
+ * quotes unless the text has more single than double quotes.
+ */
+function quoteJs(text: string): string {
+  const singles = text.split("'").length - 1;
+  const doubles = text.split('"').length - 1;
+  const quote = singles > doubles ? '"' : "'";
+  const escaped = text.replace(/[\\'"\n\r\t\u2028\u2029]/g, (ch) => {
+    switch (ch) {
+      case '\\':
+        return '\\\\';
+      case "'":
+      case '"':
+        return ch === quote ? `\\${ch}` : ch;
+      case '\n':
+        return '\\n';
+      case '\r':
+        return '\\r';
+      case '\t':
+        return '\\t';
+      default:
+        return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    }
+  });
+  return `${quote}${escaped}${quote}`;
+}
+
+const raw = (code: string): Code => ({ kind: 'raw', code });
+const str = (text: string): Code => raw(quoteJs(text));
+const obj = (
+  entries: ReadonlyArray<readonly [string | number, Code | undefined]>,
+  expand = false,
+): Code => ({
+  kind: 'object',
+  entries: entries.filter((entry): entry is readonly [string | number, Code] => !!entry[1]),
+  expand,
+});
+const arr = (items: readonly Code[]): Code => ({ kind: 'array', items });
+/** One item as itself, several as an array, none as nothing. */
+const oneOrMany = (items: readonly Code[]): Code | undefined =>
+  items.length === 0 ? undefined : items.length === 1 ? items[0] : arr(items);
+
+/** Plain data as a JavaScript literal. */
+function jsonCode(value: JsonValue): Code {
+  if (typeof value === 'string') return str(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) {
+    return raw(String(value));
+  }
+  if (isJsonArray(value)) return arr(value.map(jsonCode));
+  return obj(Object.entries(value).map(([key, item]) => [key, jsonCode(item)] as const));
+}
+
+const isJsonArray = (value: JsonValue): value is readonly JsonValue[] => Array.isArray(value);
+
+const propertyKey = (key: string | number): string =>
+  typeof key === 'number' || /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? String(key) : quoteJs(key);
+
+/** The code on a single line, or `undefined` when it has to be expanded. */
+function flat(code: Code): string | undefined {
+  switch (code.kind) {
+    case 'raw':
+      return code.code.includes('\n') ? undefined : code.code;
+    case 'array': {
+      const items = code.items.map(flat);
+      return items.every((item) => item !== undefined) ? `[${items.join(', ')}]` : undefined;
+    }
+    case 'object': {
+      if (code.entries.length === 0) return '{}';
+      if (code.expand) return undefined;
+      const entries = code.entries.map(([key, value]) => {
+        const text = flat(value);
+        return text === undefined ? undefined : `${propertyKey(key)}: ${text}`;
+      });
+      return entries.every((entry) => entry !== undefined)
+        ? `{ ${entries.join(', ')} }`
+        : undefined;
+    }
+  }
+}
+
+/**
+ * Prints code that starts `column` characters into a line at nesting `depth`:
+ * on one line when it fits (with the trailing comma) in {@link LINE_WIDTH},
+ * otherwise one item per line with trailing commas, like Biome.
+ */
+function print(code: Code, depth: number, column: number): string {
+  const single = flat(code);
+  if (single !== undefined && column + single.length + 1 <= LINE_WIDTH) return single;
+  const pad = INDENT.repeat(depth + 1);
+  const close = INDENT.repeat(depth);
+  switch (code.kind) {
+    case 'raw':
+      return code.code;
+    case 'array': {
+      const items = code.items.map((item) => `${pad}${print(item, depth + 1, pad.length)},\n`);
+      return `[\n${items.join('')}${close}]`;
+    }
+    case 'object': {
+      const entries = code.entries.map(([key, value]) => {
+        const prefix = `${pad}${propertyKey(key)}: `;
+        return `${prefix}${print(value, depth + 1, prefix.length)},\n`;
+      });
+      return `{\n${entries.join('')}${close}}`;
+    }
+  }
+}
+
+/** Groups items by a key, keeping the order in which each key first appears. */
+function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
+class StatelyWriter {
+  readonly #graph: StateGraph;
+  readonly #helpers = new Set<string>(['createMachine']);
+
+  constructor(graph: StateGraph) {
+    this.#graph = graph;
+  }
+
+  #state(id: string): GraphState {
+    const state = this.#graph.states.get(id);
+    if (!state) throw new Error(`Unknown state id: ${id}`);
+    return state;
+  }
+
+  /**
+   * How `from` refers to `to` in a target: `.child.path` for its own
+   * descendants, `sibling.path` for anything under its parent, `#id` otherwise
+   * (and always for states that were given an explicit id).
+   */
+  #reference(fromId: string, toId: string): string {
+    const from = this.#state(fromId);
+    const to = this.#state(toId);
+    if (to.explicitId && to.parentId !== undefined) return `#${to.id}`;
+    if (to.id !== from.id && isWithin(this.#graph, to.id, from.id)) {
+      return `.${to.path.slice(from.path.length).join('.')}`;
+    }
+    if (from.parentId !== undefined && to.id !== from.parentId) {
+      const parent = this.#state(from.parentId);
+      if (isWithin(this.#graph, to.id, parent.id))
+        return to.path.slice(parent.path.length).join('.');
+    }
+    return `#${to.id}`;
+  }
+
+  /** History targets are resolved from the history state's parent, without a leading dot. */
+  #historyReference(parentId: string, toId: string): string {
+    const parent = this.#state(parentId);
+    const to = this.#state(toId);
+    if (!to.explicitId && to.id !== parentId && isWithin(this.#graph, toId, parentId)) {
+      return to.path.slice(parent.path.length).join('.');
+    }
+    return `#${to.id}`;
+  }
+
+  #guard(guard: GraphGuard): Code {
+    switch (guard.kind) {
+      case 'named':
+        return guard.params === undefined
+          ? str(guard.name)
+          : obj([
+              ['type', str(guard.name)],
+              ['params', jsonCode(guard.params)],
+            ]);
+      case 'inline':
+        return str('inline');
+      case 'not':
+        this.#helpers.add('not');
+        return raw(`not(${print(this.#guard(guard.guard), 0, 0)})`);
+      case 'and':
+      case 'or':
+        this.#helpers.add(guard.kind);
+        return raw(`${guard.kind}(${print(arr(guard.guards.map((g) => this.#guard(g))), 0, 0)})`);
+      case 'stateIn':
+        this.#helpers.add('stateIn');
+        return raw(`stateIn(${guard.state.startsWith('{') ? guard.state : quoteJs(guard.state)})`);
+    }
+  }
+
+  #actions(actions: readonly GraphAction[]): Code | undefined {
+    return oneOrMany(
+      actions.map((action) =>
+        action.params === undefined
+          ? str(action.name)
+          : obj([
+              ['type', str(action.name)],
+              ['params', jsonCode(action.params)],
+            ]),
+      ),
+    );
+  }
+
+  #transition(transition: GraphTransition): Code {
+    const targets = transition.targets.map((t) => str(this.#reference(transition.source, t)));
+    const onlyTarget =
+      targets.length === 1 &&
+      !transition.guard &&
+      transition.actions.length === 0 &&
+      !transition.reenter &&
+      transition.description === undefined;
+    if (onlyTarget && targets[0]) return targets[0];
+    return obj([
+      ['target', oneOrMany(targets)],
+      ['guard', transition.guard ? this.#guard(transition.guard) : undefined],
+      ['actions', this.#actions(transition.actions)],
+      ['reenter', transition.reenter ? raw('true') : undefined],
+      [
+        'description',
+        transition.description === undefined ? undefined : str(transition.description),
+      ],
+    ]);
+  }
+
+  #transitions(transitions: readonly GraphTransition[]): Code | undefined {
+    return oneOrMany(transitions.map((t) => this.#transition(t)));
+  }
+
+  /** `{ KEY: transition(s) }` for transitions grouped by `keyOf`. */
+  #transitionMap(
+    transitions: readonly GraphTransition[],
+    keyOf: (t: GraphTransition) => string | number,
+  ): Code | undefined {
+    const groups = groupBy(transitions, keyOf);
+    if (groups.size === 0) return undefined;
+    return obj([...groups].map(([key, group]) => [key, this.#transitions(group)] as const));
+  }
+
+  #invoke(state: GraphState): Code | undefined {
+    const invokes = state.invoke.map((invoke) => {
+      const handlers = state.transitions.filter(
+        (t) => t.trigger.kind === 'invoke' && t.trigger.invokeId === invoke.id,
+      );
+      const outcome = (name: 'done' | 'error' | 'snapshot') =>
+        this.#transitions(
+          handlers.filter((t) => t.trigger.kind === 'invoke' && t.trigger.outcome === name),
+        );
+      return obj([
+        ['id', invoke.explicitId ? str(invoke.id) : undefined],
+        ['src', str(invoke.src)],
+        ['onDone', outcome('done')],
+        ['onError', outcome('error')],
+        ['onSnapshot', outcome('snapshot')],
+      ]);
+    });
+    return oneOrMany(invokes);
+  }
+
+  config(state: GraphState): Code {
+    const of = (kind: GraphTransition['trigger']['kind']) =>
+      state.transitions.filter((t) => t.trigger.kind === kind);
+    const isRoot = state.parentId === undefined;
+    const initial = state.initial === undefined ? undefined : this.#state(state.initial);
+    const type =
+      state.kind === 'parallel' || state.kind === 'final' || state.kind === 'history'
+        ? str(state.kind)
+        : undefined;
+    const parentId = state.parentId;
+    return obj(
+      [
+        ['id', isRoot || state.explicitId ? str(state.id) : undefined],
+        ['type', type],
+        ['initial', initial ? str(initial.key) : undefined],
+        ['history', state.history === 'deep' ? str('deep') : undefined],
+        [
+          'target',
+          parentId === undefined
+            ? undefined
+            : oneOrMany(state.historyTargets.map((t) => str(this.#historyReference(parentId, t)))),
+        ],
+        ['description', state.description === undefined ? undefined : str(state.description)],
+        ['tags', oneOrMany(state.tags.map(str))],
+        ['entry', this.#actions(state.entry)],
+        ['exit', this.#actions(state.exit)],
+        ['invoke', this.#invoke(state)],
+        [
+          'on',
+          this.#transitionMap(of('event'), (t) =>
+            t.trigger.kind === 'event' ? t.trigger.event : '',
+          ),
+        ],
+        [
+          'after',
+          this.#transitionMap(of('after'), (t) =>
+            t.trigger.kind === 'after' ? t.trigger.delay : 0,
+          ),
+        ],
+        ['always', this.#transitions(of('always'))],
+        ['onDone', this.#transitions(of('done'))],
+        [
+          'states',
+          state.children.length === 0
+            ? undefined
+            : obj(
+                state.children.map((child) => [child.key, this.config(child)] as const),
+                true,
+              ),
+        ],
+      ],
+      isRoot,
+    );
+  }
+
+  render(): string {
+    const body = print(this.config(this.#graph.root), 0, 0);
+    const helpers = [...this.#helpers].sort().join(', ');
+    return `import { ${helpers} } from 'xstate';\n\nexport const machine = createMachine(${body});\n`;
+  }
+}
+
+/**
+ * Renders an XState v5 machine as TypeScript source that Stately Studio
+ * (stately.ai) can import, and that recreates the same statechart:
+ *
+ * ```ts
+ * import { createMachine } from 'xstate';
+ *
+ * export const machine = createMachine({ id: 'breaker', initial: 'closed', states: { ... } });
+ * ```
+ *
+ * It keeps ids, `initial`, `type: 'parallel' | 'final' | 'history'`, `on`,
+ * `after`, `always`, `onDone`, `invoke`, entry/exit actions, descriptions and
+ * tags. Guards and actions are referenced by name (`not` / `and` / `or` /
+ * `stateIn` are imported from `xstate` when used); inline functions become the
+ * name `'inline'`, and context and implementations are left out. Targets are
+ * written relative to the source (`'sibling'`, `'.child'`) or as `'#id'`.
+ *
+ * @param machine Any XState v5 machine.
+ * @returns A TypeScript module exporting `machine`, ending with a newline.
+ *
+ * @example
+ * ```ts
+ * import { writeFileSync } from 'node:fs';
+ * import { toStatelyCode } from 'xstate-circuit-breaker/diagram';
+ *
+ * // Paste or import the file in Stately Studio to edit the chart visually.
+ * writeFileSync('machine.stately.ts', toStatelyCode(machine));
+ * ```
+ */
+export function toStatelyCode(machine: AnyStateMachine): string {
+  return new StatelyWriter(toStateGraph(machine)).render();
+}
