@@ -142,15 +142,6 @@ let handoff: unknown;
 
 let neverAborted: AbortSignal | undefined;
 
-/** The breaker's per-instance bookkeeping of outcomes not yet folded into the machine. */
-interface Tally {
-  successes: number;
-  failures: number;
-  rejections: number;
-  lastFailureAt: number | null;
-  consecutiveFailures: number | null;
-}
-
 /**
  * A circuit breaker whose state lives in an XState actor running `circuitBreakerMachine`.
  *
@@ -179,18 +170,21 @@ export class CircuitBreaker implements Disposable {
   #perCallListeners = 0;
   #disposed = false;
   #wakeTimer: unknown;
-  #pending = false;
+  /*
+   * Outcomes counted here instead of sent (see the class comment), folded into the machine as
+   * one `TALLY` by `#flush`. Plain fields rather than an object of their own: one object less
+   * per breaker, one load less per call. `#foldedConsecutive` is the consecutive-failure count
+   * after the folded outcomes, or null when they did not touch it.
+   */
+  #foldedSuccesses = 0;
+  #foldedFailures = 0;
+  #foldedRejections = 0;
+  #foldedLastFailureAt: number | null = null;
+  #foldedConsecutive: number | null = null;
   /** The generation whose settle handlers `#onSettledOk`/`#onSettledError` are (-1: none yet). */
   #settlersOf = -1;
   #onSettledOk: (() => void) | undefined;
   #onSettledError: ((error: unknown) => void) | undefined;
-  readonly #tally: Tally = {
-    successes: 0,
-    failures: 0,
-    rejections: 0,
-    lastFailureAt: null,
-    consecutiveFailures: null,
-  };
 
   /**
    * @param options - see {@link CircuitBreakerOptions}; all optional.
@@ -708,8 +702,7 @@ export class CircuitBreaker implements Disposable {
       (snapshot.value === 'forcedOpen' ||
         (snapshot.value === 'open' && this.#clock.now() < retryDueAt(snapshot.context)))
     ) {
-      this.#tally.rejections += 1;
-      this.#pending = true;
+      this.#foldedRejections += 1;
       return REJECTED;
     }
     this.#send({ type: 'REQUEST', at: this.#clock.now() });
@@ -726,9 +719,8 @@ export class CircuitBreaker implements Disposable {
       const { value, context } = this.#actor.getSnapshot();
       const late = isLateResult(context, generation);
       if (late || value === 'closed') {
-        this.#tally.successes += 1;
-        if (!late) this.#tally.consecutiveFailures = 0;
-        this.#pending = true;
+        this.#foldedSuccesses += 1;
+        if (!late) this.#foldedConsecutive = 0;
         return;
       }
     }
@@ -741,8 +733,7 @@ export class CircuitBreaker implements Disposable {
     if (this.#fast) {
       const { value, context } = this.#actor.getSnapshot();
       const late = isLateResult(context, generation);
-      const consecutive =
-        (this.#tally.consecutiveFailures ?? context.stats.consecutiveFailures) + 1;
+      const consecutive = (this.#foldedConsecutive ?? context.stats.consecutiveFailures) + 1;
       // With a rate policy every failure in closed goes to the machine's sliding window.
       if (
         late ||
@@ -750,10 +741,9 @@ export class CircuitBreaker implements Disposable {
           context.window === null &&
           !reachesFailureThreshold(context.config, consecutive))
       ) {
-        this.#tally.failures += 1;
-        this.#tally.lastFailureAt = at;
-        if (!late) this.#tally.consecutiveFailures = consecutive;
-        this.#pending = true;
+        this.#foldedFailures += 1;
+        this.#foldedLastFailureAt = at;
+        if (!late) this.#foldedConsecutive = consecutive;
         return;
       }
     }
@@ -766,16 +756,31 @@ export class CircuitBreaker implements Disposable {
     this.#actor.send(event);
   }
 
+  /**
+   * Folds the locally counted outcomes into the machine as one `TALLY` event. The fields are
+   * cleared before the send, so a listener that reads the stats during it cannot fold them twice.
+   */
   #flush(): void {
-    if (!this.#pending || this.#disposed) return;
-    const tally = this.#tally;
-    this.#pending = false;
-    this.#actor.send({ type: 'TALLY', at: this.#clock.now(), ...tally });
-    tally.successes = 0;
-    tally.failures = 0;
-    tally.rejections = 0;
-    tally.lastFailureAt = null;
-    tally.consecutiveFailures = null;
+    const successes = this.#foldedSuccesses;
+    const failures = this.#foldedFailures;
+    const rejections = this.#foldedRejections;
+    if (successes + failures + rejections === 0 || this.#disposed) return;
+    const lastFailureAt = this.#foldedLastFailureAt;
+    const consecutiveFailures = this.#foldedConsecutive;
+    this.#foldedSuccesses = 0;
+    this.#foldedFailures = 0;
+    this.#foldedRejections = 0;
+    this.#foldedLastFailureAt = null;
+    this.#foldedConsecutive = null;
+    this.#actor.send({
+      type: 'TALLY',
+      at: this.#clock.now(),
+      successes,
+      failures,
+      rejections,
+      lastFailureAt,
+      consecutiveFailures,
+    });
   }
 
   #openError(): CircuitOpenError {
