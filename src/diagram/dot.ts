@@ -5,6 +5,7 @@ import { drawsRoot, isContainer, isWithin } from './structure';
 import { toStateGraph } from './walk';
 
 const INDENT = '  ';
+// One of the fonts Graphviz has built-in metrics for, so text is sized the same everywhere.
 const FONT = 'Helvetica';
 
 /**
@@ -77,7 +78,10 @@ class DotWriter {
     const { root, id } = this.#graph;
     this.#line(0, `digraph ${quoteDot(id)} {`);
     this.#line(1, `graph [rankdir=LR, compound=true, fontname="${FONT}", fontsize=12];`);
-    this.#line(1, `node [shape=box, style=rounded, fontname="${FONT}", fontsize=12];`);
+    this.#line(
+      1,
+      `node [shape=box, style=rounded, margin="0.16,0.06", fontname="${FONT}", fontsize=12];`,
+    );
     this.#line(1, `edge [fontname="${FONT}", fontsize=10];`);
     this.#line(0, '');
     this.#line(1, `${quoteDot(this.#start)} [shape=point, width=0.15, label=""];`);

@@ -1,0 +1,51 @@
+import { join } from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import {
+  generateStatecharts,
+  readStatecharts,
+  STATECHARTS_DIR,
+} from '../scripts/statecharts-lib.js';
+
+const REGENERATE = 'run `npm run statecharts` and commit statecharts/';
+
+const generated = await generateStatecharts();
+const committed = await readStatecharts();
+
+describe('statecharts/', () => {
+  it('holds exactly the generated files', () => {
+    expect(Object.keys(committed).sort(), `statecharts/ is out of date: ${REGENERATE}`).toEqual(
+      Object.keys(generated).sort(),
+    );
+  });
+
+  it.each(Object.keys(generated))('%s matches the circuit breaker machine', (name) => {
+    expect(committed[name], `statecharts/${name} is out of date: ${REGENERATE}`).toBe(
+      generated[name],
+    );
+  });
+
+  it('shows the named guards and delays of the machine', () => {
+    const mermaid = generated['circuit-breaker.mmd'] ?? '';
+    expect(mermaid).toMatch(/^ {2}closed --> open : FAILURE \[.*failureThresholdReached.*\]$/m);
+    expect(mermaid).toMatch(/^ {2}open --> halfOpen : after\(resetTimeout\)$/m);
+    expect(mermaid).not.toContain('inline');
+  });
+
+  it('has Stately code that type-checks', () => {
+    const file = join(STATECHARTS_DIR, 'circuit-breaker.stately.ts');
+    const program = ts.createProgram([file], {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      skipLibCheck: true,
+      types: [],
+    });
+    const errors = ts
+      .getPreEmitDiagnostics(program)
+      .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    expect(errors).toEqual([]);
+  });
+});
