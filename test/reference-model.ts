@@ -1,0 +1,293 @@
+/**
+ * A plain reference implementation of the breaker's rules, written from issue 2 and the README
+ * (not from `src/`), with no XState, no promises and no folding. Property and model-based tests
+ * drive it in lock step with the real `CircuitBreaker` and compare every observable after every
+ * step.
+ *
+ * Time is explicit: the reference holds `now` and is told when the clock moves (`advance`). The
+ * reset timer behaves like a timer on XState's `SimulatedClock`: it fires when the clock is moved
+ * to or past its due time, and the transition it causes is stamped with the due time itself.
+ *
+ * Extension points for the failure policies of issue 3 (rate windows, slow calls, call timeouts,
+ * backoff): a {@link TripPolicy} decides when `closed` trips (today: consecutive failures), an
+ * {@link Outcome} may grow kinds (`slow`, `timeout`), and {@link ReferenceBreaker.retryDelay} is
+ * the one place that says how long `open` lasts.
+ */
+
+export type RefState = 'closed' | 'open' | 'halfOpen' | 'forcedOpen';
+
+/** The core options (issue 2). Issue 3's options will be added here, each optional. */
+export interface RefConfig {
+  failureThreshold: number;
+  resetTimeout: number;
+  halfOpenMaxCalls: number;
+}
+
+/** The same shape as `CircuitBreakerStats`, restated here so a renamed field fails the tests. */
+export interface RefStats {
+  totalSuccesses: number;
+  totalFailures: number;
+  totalRejections: number;
+  timesOpened: number;
+  timesHalfOpened: number;
+  timesClosed: number;
+  consecutiveFailures: number;
+  lastFailureAt: number | null;
+  lastStateChangeAt: number | null;
+  totalInputTokens: number;
+  totalOutputTokens: number;
+  totalEstimatedCost: number;
+}
+
+/** What a settled call reports. Issue 3 will add kinds such as `slow` and `timeout`. */
+export type Outcome = { kind: 'success' } | { kind: 'failure' };
+
+/** A state change, as the breaker's `stateChange` event reports it. */
+export interface RefTransition {
+  from: RefState;
+  to: RefState;
+  at: number;
+}
+
+/** Everything a user can observe without reading the actor. */
+export interface RefObservation {
+  state: RefState;
+  timeUntilRetry: number | null;
+  stats: RefStats;
+}
+
+/** The machine-level bookkeeping, comparable with the actor's context in full-fidelity runs. */
+export interface RefInternals {
+  generation: number;
+  openedAt: number | null;
+  halfOpenInFlight: number;
+  halfOpenSuccesses: number;
+}
+
+/**
+ * Decides when a closed circuit opens. It sees only outcomes that are not late and happen in
+ * `closed`, after the stats have been updated for them.
+ */
+export interface TripPolicy {
+  /** True when `outcome` (already counted in `stats`) must open the circuit. */
+  shouldTrip(outcome: Outcome, at: number, stats: Readonly<RefStats>): boolean;
+  /** A new generation began (any state entry, reset, force-close): forget any window. */
+  clear(): void;
+}
+
+/** Issue 2's only policy: `failureThreshold` consecutive failures open the circuit. */
+export function consecutiveFailures(threshold: number): TripPolicy {
+  return {
+    shouldTrip: (outcome, _at, stats) =>
+      outcome.kind === 'failure' && stats.consecutiveFailures >= threshold,
+    clear: () => undefined,
+  };
+}
+
+export function zeroStats(): RefStats {
+  return {
+    totalSuccesses: 0,
+    totalFailures: 0,
+    totalRejections: 0,
+    timesOpened: 0,
+    timesHalfOpened: 0,
+    timesClosed: 0,
+    consecutiveFailures: 0,
+    lastFailureAt: null,
+    lastStateChangeAt: null,
+    totalInputTokens: 0,
+    totalOutputTokens: 0,
+    totalEstimatedCost: 0,
+  };
+}
+
+/** Stands for `CircuitOpenError`: the call was turned away and its function must not run. */
+export const REJECTED = null;
+
+/** A call that was let in, remembered by the generation it started in. */
+export type Ticket = number;
+
+export class ReferenceBreaker {
+  readonly config: RefConfig;
+  readonly policy: TripPolicy;
+  now: number;
+  state: RefState = 'closed';
+  /** Bumped on every state entry and by reset/forceClose in closed. */
+  generation = 0;
+  openedAt: number | null = null;
+  halfOpenInFlight = 0;
+  halfOpenSuccesses = 0;
+  readonly stats: RefStats = zeroStats();
+  /** Every state change so far, in order. */
+  readonly transitions: RefTransition[] = [];
+
+  constructor(config: RefConfig, now = 0, policy = consecutiveFailures(config.failureThreshold)) {
+    this.config = config;
+    this.now = now;
+    this.policy = policy;
+  }
+
+  /** How long `open` lasts before probes; backoff (issue 3) would vary it per opening. */
+  retryDelay(): number {
+    return this.config.resetTimeout;
+  }
+
+  /** Clock time at which an open circuit may let a probe through. */
+  dueAt(): number {
+    return (this.openedAt ?? 0) + this.retryDelay();
+  }
+
+  /** The clock moves forward by `ms`; a due reset timer fires (stamped with its due time). */
+  advance(ms: number): void {
+    if (ms < 0) throw new Error('time only moves forward');
+    this.now += ms;
+    if (this.state === 'open' && this.now >= this.dueAt()) this.#enter('halfOpen', this.dueAt());
+  }
+
+  /**
+   * A call (or `canExecute()`) asks to run. Returns the ticket to settle it with, or
+   * {@link REJECTED} (counted as a rejection).
+   */
+  request(): Ticket | typeof REJECTED {
+    switch (this.state) {
+      case 'closed':
+        return this.generation;
+      case 'open':
+        if (this.now >= this.dueAt()) {
+          this.#enter('halfOpen', this.now);
+          this.halfOpenInFlight += 1;
+          return this.generation;
+        }
+        break;
+      case 'halfOpen':
+        if (this.halfOpenInFlight < this.config.halfOpenMaxCalls) {
+          this.halfOpenInFlight += 1;
+          return this.generation;
+        }
+        break;
+      case 'forcedOpen':
+        break;
+    }
+    this.stats.totalRejections += 1;
+    return REJECTED;
+  }
+
+  /** True when a result of a call that began in `ticket` cannot move the circuit. */
+  isLate(ticket: Ticket): boolean {
+    if (ticket !== this.generation) return true;
+    if (this.state === 'open' || this.state === 'forcedOpen') return true;
+    return this.state === 'halfOpen' && this.halfOpenInFlight === 0;
+  }
+
+  /** A call admitted with `ticket` settled now with `outcome`. */
+  settle(ticket: Ticket, outcome: Outcome): void {
+    const late = this.isLate(ticket);
+    const { stats } = this;
+    if (outcome.kind === 'success') {
+      stats.totalSuccesses += 1;
+      if (late) return;
+      stats.consecutiveFailures = 0;
+    } else {
+      stats.totalFailures += 1;
+      stats.lastFailureAt = this.now;
+      if (late) return;
+      stats.consecutiveFailures += 1;
+    }
+    if (this.state === 'closed') {
+      if (this.policy.shouldTrip(outcome, this.now, stats)) this.#enter('open', this.now);
+      return;
+    }
+    // halfOpen, with a probe of this generation in flight
+    if (outcome.kind === 'failure') {
+      this.#enter('open', this.now);
+    } else if (this.halfOpenSuccesses + 1 >= this.config.halfOpenMaxCalls) {
+      this.#enter('closed', this.now);
+    } else {
+      this.halfOpenInFlight -= 1;
+      this.halfOpenSuccesses += 1;
+    }
+  }
+
+  /** The manual protocol: `recordSuccess()` / `recordFailure()` report for the current generation. */
+  record(outcome: Outcome): void {
+    this.settle(this.generation, outcome);
+  }
+
+  canExecute(): boolean {
+    return this.request() !== REJECTED;
+  }
+
+  forceOpen(): void {
+    if (this.state !== 'forcedOpen') this.#enter('forcedOpen', this.now);
+  }
+
+  forceClose(): void {
+    this.#close();
+  }
+
+  reset(): void {
+    this.#close();
+  }
+
+  recordCost(inputTokens: number, outputTokens: number, estimatedCost: number): void {
+    this.stats.totalInputTokens += inputTokens;
+    this.stats.totalOutputTokens += outputTokens;
+    this.stats.totalEstimatedCost += estimatedCost;
+  }
+
+  timeUntilRetry(): number | null {
+    return this.state === 'open' ? Math.max(0, this.dueAt() - this.now) : null;
+  }
+
+  observe(): RefObservation {
+    return { state: this.state, timeUntilRetry: this.timeUntilRetry(), stats: { ...this.stats } };
+  }
+
+  internals(): RefInternals {
+    return {
+      generation: this.generation,
+      openedAt: this.openedAt,
+      halfOpenInFlight: this.halfOpenInFlight,
+      halfOpenSuccesses: this.halfOpenSuccesses,
+    };
+  }
+
+  /** What `toString()` prints. */
+  describe(name: string): string {
+    const retry = this.timeUntilRetry();
+    const retryPart = retry === null ? '' : `, retryIn=${retry}ms`;
+    return `CircuitBreaker(name=${name}, state=${this.state}, failures=${this.stats.consecutiveFailures}/${this.config.failureThreshold}${retryPart})`;
+  }
+
+  /** reset/forceClose: closed with no failures and a new generation, from any state. */
+  #close(): void {
+    if (this.state === 'closed') {
+      this.generation += 1;
+      this.stats.consecutiveFailures = 0;
+      this.policy.clear();
+    } else {
+      this.#enter('closed', this.now);
+    }
+  }
+
+  #enter(to: RefState, at: number): void {
+    const from = this.state;
+    this.transitions.push({ from, to, at });
+    this.state = to;
+    this.generation += 1;
+    this.halfOpenInFlight = 0;
+    this.halfOpenSuccesses = 0;
+    this.policy.clear();
+    this.stats.lastStateChangeAt = at;
+    if (to === 'open' || to === 'forcedOpen') {
+      this.stats.timesOpened += 1;
+      this.openedAt = at;
+    } else if (to === 'halfOpen') {
+      this.stats.timesHalfOpened += 1;
+    } else {
+      this.stats.timesClosed += 1;
+      this.stats.consecutiveFailures = 0;
+      this.openedAt = null;
+    }
+  }
+}
