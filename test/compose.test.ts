@@ -204,6 +204,8 @@ describe('fromBreaker', () => {
     gate.resolve('too late');
     await settle();
     expect(actor.getSnapshot().value).toBe('cancelled');
+    // A cancelled call counts neither as a success nor as a failure.
+    expect(breaker.getStats()).toMatchObject({ totalSuccesses: 0, totalFailures: 0 });
   });
 
   it('rejects logic that is not a promise logic', () => {

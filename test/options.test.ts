@@ -35,7 +35,7 @@ const cases: Bad[] = [
     RangeError,
     `resetTimeout must be an integer between 0 and ${MAX_TIMEOUT_MS}, got Infinity`,
   ],
-  ['resetTimeout', 10n, TypeError, 'resetTimeout must be a number, got 10n'],
+  ['resetTimeout', 10n, TypeError, 'resetTimeout must be a number or a function, got 10n'],
   ['halfOpenMaxCalls', 0, RangeError, 'halfOpenMaxCalls must be an integer >= 1, got 0'],
   ['halfOpenMaxCalls', true, TypeError, 'halfOpenMaxCalls must be a number, got true'],
   [

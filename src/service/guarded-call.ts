@@ -69,8 +69,8 @@ export function runGuardedCall<R>(
     const started = policy.slowCallDuration === null ? 0 : clock.now();
     const isSlow = () =>
       policy.slowCallDuration !== null && clock.now() - started >= policy.slowCallDuration;
-    const controller =
-      policy.callTimeout !== null || callerSignal !== undefined ? new AbortController() : undefined;
+    // Only a timeout needs a signal of our own; the caller's alone is handed on as it is.
+    const controller = policy.callTimeout !== null ? new AbortController() : undefined;
     let settled = false;
     let timer: unknown;
     const finish = (): boolean => {
