@@ -11,7 +11,12 @@
  */
 import { expect } from 'vitest';
 import { SimulatedClock } from 'xstate';
-import { CircuitBreaker, CircuitOpenError, type CircuitState } from '../src/index.js';
+import {
+  type BreakerClock,
+  CircuitBreaker,
+  CircuitOpenError,
+  type CircuitState,
+} from '../src/index.js';
 import { REJECTED, type RefConfig, ReferenceBreaker, type Ticket } from './reference-model.js';
 
 /** `fast`: outcomes may be folded (the default); `full`: an inspector forces one event each. */
@@ -54,16 +59,58 @@ export interface PendingCall {
   readonly result: Promise<Settled>;
 }
 
+/**
+ * XState's `SimulatedClock` with timers that can lag behind time, like real timers on a busy
+ * event loop: a timer that comes due is held until `fire()`.
+ */
+export class LaggingClock implements BreakerClock {
+  readonly inner = new SimulatedClock();
+  readonly #held = new Map<unknown, () => void>();
+
+  now(): number {
+    return this.inner.now();
+  }
+
+  setTimeout(callback: () => void, ms: number): unknown {
+    const id = this.inner.setTimeout(() => this.#held.set(id, callback), ms);
+    return id;
+  }
+
+  clearTimeout(id: unknown): void {
+    this.inner.clearTimeout(id as number);
+    this.#held.delete(id);
+  }
+
+  increment(ms: number): void {
+    this.inner.increment(ms);
+  }
+
+  set(time: number): void {
+    this.inner.set(time);
+  }
+
+  /** Fires every timer that has come due. */
+  fire(): void {
+    this.inner.increment(0); // hands the timers due by now over to #held
+    const due = [...this.#held.values()];
+    this.#held.clear();
+    for (const callback of due) callback();
+  }
+}
+
 export interface LockStepOptions {
   config: RefConfig;
   fidelity: Fidelity;
+  /** Timers fire only on `fireTimers()`, not when the clock moves. */
+  lateTimers?: boolean;
   /** Clock time at the start (default 1000, so 0 is never a valid timestamp). */
   start?: number;
   name?: string;
 }
 
 export class LockStep {
-  readonly clock = new SimulatedClock();
+  readonly clock: SimulatedClock | LaggingClock;
+  readonly lateTimers: boolean;
   readonly breaker: CircuitBreaker;
   readonly ref: ReferenceBreaker;
   readonly config: RefConfig;
@@ -83,9 +130,17 @@ export class LockStep {
   #released = 0;
   #perCallListener: (() => void) | null = null;
 
-  constructor({ config, fidelity, start = 1000, name = 'lockstep' }: LockStepOptions) {
+  constructor({
+    config,
+    fidelity,
+    lateTimers = false,
+    start = 1000,
+    name = 'lockstep',
+  }: LockStepOptions) {
     this.config = config;
     this.name = name;
+    this.lateTimers = lateTimers;
+    this.clock = lateTimers ? new LaggingClock() : new SimulatedClock();
     this.clock.set(start);
     this.breaker = new CircuitBreaker({
       name,
@@ -201,29 +256,39 @@ export class LockStep {
     );
   }
 
-  /** Settles the pending call at `index` (any order); `abort` aborts its signal instead. */
+  /**
+   * Settles the pending call at `index` (any order). `abort` aborts the caller's signal of an
+   * `execute` call: it rejects with the signal's reason and counts neither way, giving back a
+   * probe slot it holds (for a call without a signal, `abort` is a failure).
+   */
   async settle(index: number, how: CallOutcome | 'abort'): Promise<void> {
     const call = this.pending[index];
     if (!call) throw new Error(`no pending call at ${index}`);
     this.pending.splice(index, 1);
-    const abort = how === 'abort' && call.controller !== null;
+    const aborted = how === 'abort' && call.controller !== null;
     const outcome: CallOutcome = how === 'success' ? 'success' : 'failure';
     const late = call.generation !== this.#generation;
     const changesBefore = this.changes.length;
-    if (abort) call.controller?.abort();
+    if (aborted) call.controller?.abort(new Error(`caller gave up on ${call.id}`));
     else if (outcome === 'success') call.resolve(`done ${call.id}`);
     else call.reject(new Error(`failed ${call.id}`));
     const settled = await call.result;
-    const expected =
-      outcome === 'success'
+    const expected = aborted
+      ? `error caller gave up on ${call.id}`
+      : outcome === 'success'
         ? `value done ${call.id}`
-        : abort
-          ? 'error aborted'
-          : `error failed ${call.id}`;
-    agree(seen(settled), expected, "settle: the caller gets fn's own result");
-    if (late) agree(this.changes.slice(changesBefore), [], 'a late result never moves the machine');
+        : `error failed ${call.id}`;
+    agree(seen(settled), expected, "settle: the caller gets fn's own result (or its abort reason)");
+    if (late || aborted) {
+      agree(
+        this.changes.slice(changesBefore),
+        [],
+        'a late or cancelled call never moves the machine',
+      );
+    }
     if (call.probeEpisode !== null && call.probeEpisode === this.#episode) this.#released += 1;
-    this.ref.settle(call.ticket, { kind: outcome });
+    if (aborted) this.ref.cancel(call.ticket);
+    else this.ref.settle(call.ticket, { kind: outcome });
   }
 
   canExecute(): void {
@@ -243,7 +308,13 @@ export class LockStep {
 
   advance(ms: number): void {
     this.clock.increment(ms);
-    this.ref.advance(ms);
+    this.ref.advance(ms, this.lateTimers);
+  }
+
+  /** Fires the timers that are due (only needed with `lateTimers`). */
+  fireTimers(): void {
+    if (this.clock instanceof LaggingClock) this.clock.fire();
+    this.ref.fireDueTimer();
   }
 
   forceOpen(): void {

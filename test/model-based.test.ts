@@ -31,7 +31,10 @@ interface ModelContext extends ModelInput {
   inFlight: number;
   /** Probe successes in this `halfOpen`. */
   successes: number;
-  /** Hanging calls, oldest first: true while the call's generation is the current one. */
+  /**
+   * Hanging calls (made with `execute` and a signal the test may abort), oldest first: true
+   * while the call's generation is the current one.
+   */
   pending: boolean[];
 }
 
@@ -41,6 +44,7 @@ type ModelEvent =
   | { type: 'CALL_HANGS' }
   | { type: 'OLDEST_SUCCEEDS' }
   | { type: 'OLDEST_FAILS' }
+  | { type: 'OLDEST_ABORTED' }
   | { type: 'CAN_EXECUTE' }
   | { type: 'RECORD_SUCCESS' }
   | { type: 'RECORD_FAILURE' }
@@ -55,6 +59,7 @@ const EVENT_TYPES: ModelEvent['type'][] = [
   'CALL_HANGS',
   'OLDEST_SUCCEEDS',
   'OLDEST_FAILS',
+  'OLDEST_ABORTED',
   'CAN_EXECUTE',
   'RECORD_SUCCESS',
   'RECORD_FAILURE',
@@ -108,6 +113,8 @@ const breakerModel = setup({
     addPending: assign({ pending: ({ context }) => [...context.pending, true] }),
     dropOldest: assign({ pending: ({ context }) => context.pending.slice(1) }),
     takeSlot: assign({ inFlight: ({ context }) => context.inFlight + 1 }),
+    /** A probe whose caller gave up gives its slot back. */
+    releaseSlot: assign({ inFlight: ({ context }) => context.inFlight - 1 }),
     /** A probe of this generation succeeded without closing: its slot is free again. */
     probeSucceeded: assign({
       inFlight: ({ context }) => context.inFlight - 1,
@@ -147,6 +154,7 @@ const breakerModel = setup({
           { guard: 'oldestIsCurrent', actions: ['dropOldest', 'countFailure'] },
           { actions: 'dropOldest' },
         ],
+        OLDEST_ABORTED: { actions: 'dropOldest' },
         CAN_EXECUTE: { actions: 'nothing' },
         TIME_PASSES: { actions: 'nothing' },
         FORCE_OPEN: { target: 'forcedOpen' },
@@ -177,6 +185,7 @@ const breakerModel = setup({
         ],
         OLDEST_SUCCEEDS: { actions: 'dropOldest' },
         OLDEST_FAILS: { actions: 'dropOldest' },
+        OLDEST_ABORTED: { actions: 'dropOldest' },
         RECORD_SUCCESS: { actions: 'countOnly' },
         RECORD_FAILURE: { actions: 'countOnly' },
         TIME_PASSES: { target: 'halfOpen' },
@@ -208,6 +217,10 @@ const breakerModel = setup({
           { guard: 'oldestIsProbe', target: 'open', actions: 'dropOldest' },
           { actions: 'dropOldest' },
         ],
+        OLDEST_ABORTED: [
+          { guard: 'oldestIsProbe', actions: ['dropOldest', 'releaseSlot'] },
+          { actions: 'dropOldest' },
+        ],
         RECORD_SUCCESS: [
           { guard: 'recordedProbeCloses', target: 'closed' },
           { guard: 'probeInFlight', actions: 'probeSucceeded' },
@@ -229,6 +242,7 @@ const breakerModel = setup({
         CAN_EXECUTE: { actions: 'turnAway' },
         OLDEST_SUCCEEDS: { actions: 'dropOldest' },
         OLDEST_FAILS: { actions: 'dropOldest' },
+        OLDEST_ABORTED: { actions: 'dropOldest' },
         RECORD_SUCCESS: { actions: 'countOnly' },
         RECORD_FAILURE: { actions: 'countOnly' },
         TIME_PASSES: { actions: 'nothing' },
@@ -253,12 +267,14 @@ async function exec(run: LockStep, type: ModelEvent['type']): Promise<void> {
     case 'CALL_FAILS':
       return run.callNow('failure');
     case 'CALL_HANGS':
-      await run.start();
+      await run.start(true);
       return;
     case 'OLDEST_SUCCEEDS':
       return run.settle(0, 'success');
     case 'OLDEST_FAILS':
       return run.settle(0, 'failure');
+    case 'OLDEST_ABORTED':
+      return run.settle(0, 'abort');
     case 'CAN_EXECUTE':
       return run.canExecute();
     case 'RECORD_SUCCESS':
@@ -313,9 +329,7 @@ function modelFor(input: ModelInput, perTransition: boolean, omit: ModelEvent['t
     filterEvents: ({ context }, event) => {
       if (omit.includes(event.type)) return false;
       if (event.type === 'CALL_HANGS') return context.pending.length < context.maxPending;
-      if (event.type === 'OLDEST_SUCCEEDS' || event.type === 'OLDEST_FAILS') {
-        return context.pending.length > 0;
-      }
+      if (event.type.startsWith('OLDEST_')) return context.pending.length > 0;
       return true;
     },
     ...(perTransition && {

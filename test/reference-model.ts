@@ -16,11 +16,13 @@
 
 export type RefState = 'closed' | 'open' | 'halfOpen' | 'forcedOpen';
 
-/** The core options (issue 2). Issue 3's options will be added here, each optional. */
+/** The core options (issue 2). Issue 3's options are added here, each optional. */
 export interface RefConfig {
   failureThreshold: number;
   resetTimeout: number;
   halfOpenMaxCalls: number;
+  /** Probe successes that close; default `halfOpenMaxCalls`. */
+  halfOpenSuccessThreshold?: number;
 }
 
 /** The same shape as `CircuitBreakerStats`, restated here so a renamed field fails the tests. */
@@ -127,6 +129,11 @@ export class ReferenceBreaker {
     this.policy = policy;
   }
 
+  /** Probe successes in a row that close a half-open circuit. */
+  successThreshold(): number {
+    return this.config.halfOpenSuccessThreshold ?? this.config.halfOpenMaxCalls;
+  }
+
   /** How long `open` lasts before probes; backoff (issue 3) would vary it per opening. */
   retryDelay(): number {
     return this.config.resetTimeout;
@@ -137,10 +144,18 @@ export class ReferenceBreaker {
     return (this.openedAt ?? 0) + this.retryDelay();
   }
 
-  /** The clock moves forward by `ms`; a due reset timer fires (stamped with its due time). */
-  advance(ms: number): void {
+  /**
+   * The clock moves forward by `ms`, and a due reset timer fires, unless `timersLag` (a busy
+   * event loop): then it fires only when {@link ReferenceBreaker.fireDueTimer} says so.
+   */
+  advance(ms: number, timersLag = false): void {
     if (ms < 0) throw new Error('time only moves forward');
     this.now += ms;
+    if (!timersLag) this.fireDueTimer();
+  }
+
+  /** The reset timer fires if it is due; the transition is stamped with its due time. */
+  fireDueTimer(): void {
     if (this.state === 'open' && this.now >= this.dueAt()) this.#enter('halfOpen', this.dueAt());
   }
 
@@ -200,11 +215,21 @@ export class ReferenceBreaker {
     // halfOpen, with a probe of this generation in flight
     if (outcome.kind === 'failure') {
       this.#enter('open', this.now);
-    } else if (this.halfOpenSuccesses + 1 >= this.config.halfOpenMaxCalls) {
+    } else if (this.halfOpenSuccesses + 1 >= this.successThreshold()) {
       this.#enter('closed', this.now);
     } else {
       this.halfOpenInFlight -= 1;
       this.halfOpenSuccesses += 1;
+    }
+  }
+
+  /**
+   * The caller of a call admitted with `ticket` gave up (its signal aborted): nothing is counted,
+   * and a probe slot it holds in the current half-open is given back.
+   */
+  cancel(ticket: Ticket): void {
+    if (this.state === 'halfOpen' && ticket === this.generation && this.halfOpenInFlight > 0) {
+      this.halfOpenInFlight -= 1;
     }
   }
 
