@@ -1,10 +1,29 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+/**
+ * Stryker's workers set STRYKER_MUTATOR_WORKER. Under Stryker the suite skips what does not test
+ * `src/` in-process: the built-package tests (they run `dist/`, which the global setup builds)
+ * and the real-network fault injection (seconds of wall-clock time per mutant).
+ */
+const underStryker = process.env.STRYKER_MUTATOR_WORKER !== undefined;
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: underStryker
+      ? [...configDefaults.exclude, 'test/package.test.ts', 'test/fault-injection.test.ts']
+      : configDefaults.exclude,
     environment: 'node',
-    globalSetup: ['test/global-setup.ts'],
+    globalSetup: underStryker ? [] : ['test/global-setup.ts'],
     testTimeout: 20_000,
+    coverage: {
+      provider: 'v8',
+      include: ['src/**'],
+      reporter: ['text-summary'],
+      thresholds: {
+        statements: 95,
+        'src/machine/**': { statements: 100 },
+      },
+    },
   },
 });
