@@ -386,7 +386,7 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   call<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): Promise<R> {
-    if (this.#policy !== null) return this.#guarded(fn, () => fn(...args), undefined, undefined);
+    if (this.#policy !== null) return this.#guardedApply(fn, undefined, args, undefined);
     const token = this.#enter(fn);
     if (token < 0) return this.#refuse(fn, token);
     let result: R | PromiseLike<R>;
@@ -428,7 +428,7 @@ export class CircuitBreaker implements Disposable {
       );
     }
     if (this.#policy !== null || signal !== undefined || fallback !== undefined) {
-      return this.#guarded(fn, (callSignal) => fn({ signal: callSignal }), signal, fallback);
+      return this.#guardedExecute(fn, signal, fallback);
     }
     const token = this.#enter(fn);
     if (token < 0) return this.#refuse(fn, token);
@@ -465,7 +465,7 @@ export class CircuitBreaker implements Disposable {
     const breaker = this;
     return function (this: T, ...args: A): Promise<R> {
       if (breaker.#policy !== null || fallback !== undefined) {
-        return breaker.#guarded(fn, () => fn.call(this, ...args), undefined, fallback);
+        return breaker.#guardedApply(fn, this, args, fallback);
       }
       const token = breaker.#enter(fn);
       if (token < 0) return breaker.#refuse(fn, token);
@@ -802,6 +802,29 @@ export class CircuitBreaker implements Disposable {
         reportLater(internal);
       }
     };
+  }
+
+  /*
+   * `call`, `wrap` and `execute` hand calls under per-call policies to these two, which build the
+   * closure `runGuardedCall` invokes. A closure built in the entry point itself would capture its
+   * parameters, and V8 then allocates a context for them on every call, plain path included.
+   */
+
+  #guardedApply<T, A extends unknown[], R>(
+    fn: (this: T, ...args: A) => R | PromiseLike<R>,
+    thisArg: T,
+    args: A,
+    fallback: ((error: unknown) => unknown) | undefined,
+  ): Promise<R> {
+    return this.#guarded(fn, () => fn.apply(thisArg, args), undefined, fallback);
+  }
+
+  #guardedExecute<R>(
+    fn: (context: ExecuteContext) => R | PromiseLike<R>,
+    signal: AbortSignal | undefined,
+    fallback: ((error: unknown) => unknown) | undefined,
+  ): Promise<R> {
+    return this.#guarded(fn, (callSignal) => fn({ signal: callSignal }), signal, fallback);
   }
 
   /** The path of calls under per-call policies (see `runGuardedCall`). */
