@@ -10,12 +10,17 @@ import {
   type CircuitBreakerPolicy,
   CircuitState as CockatielState,
   ConsecutiveBreaker,
+  CountBreaker,
   circuitBreaker,
   handleAll,
 } from 'cockatiel';
 import OpossumBreaker from 'opossum';
 import { createActor } from 'xstate';
-import { CircuitBreaker, type CircuitBreakerStats, circuitBreakerMachine } from '../src/index.js';
+import type { CircuitBreaker, CircuitBreakerStats } from '../src/index.js';
+import type { Lib } from './library.js';
+
+/** The library under test (the bundle, see `library.ts`), set by `buildCases`. */
+let lib: Lib;
 
 /** A scenario is one row of the table. */
 export type ScenarioId =
@@ -25,17 +30,26 @@ export type ScenarioId =
   | 'rejectCanExecute'
   | 'protocol'
   | 'observed'
+  | 'windowSuccess'
+  | 'windowMixed'
   | 'wrap'
   | 'execute';
 
 /** A library is one column of the table. */
-export type LibraryId = 'bare' | 'ours' | 'opossum' | 'opossumTimeout' | 'cockatiel' | 'xstateSend';
+export type LibraryId =
+  | 'bare'
+  | 'ours'
+  | 'opossum'
+  | 'opossumTimeout'
+  | 'cockatiel'
+  | 'xstateSend'
+  | 'floor';
 
 export interface Scenario {
   id: ScenarioId;
   title: string;
   /** Which bare case a row's ratio is taken against. */
-  reference: 'bareSuccess' | 'bareFailure';
+  reference: 'bareSuccess' | 'bareFailure' | 'bareMixed';
   /** Libraries without an equivalent, and why. */
   notApplicable?: Partial<Record<LibraryId, string>>;
   /** What the peers run in this row when it is not literally the same operation. */
@@ -44,7 +58,12 @@ export interface Scenario {
 
 export const SCENARIOS: readonly Scenario[] = [
   { id: 'success', title: 'success in closed', reference: 'bareSuccess' },
-  { id: 'failure', title: 'failure in closed, below threshold', reference: 'bareFailure' },
+  {
+    id: 'failure',
+    title: 'failure in closed, below threshold',
+    reference: 'bareFailure',
+    note: "opossum's failure path recomputes its rolling stats (concatenating and sorting every latency of the last 10 s) on each failure, so its cost grows with the call rate; at bench rates that is tens to hundreds of microseconds",
+  },
   {
     id: 'rejectCall',
     title: 'rejection while open, via call (rejects)',
@@ -72,6 +91,18 @@ export const SCENARIOS: readonly Scenario[] = [
     reference: 'bareSuccess',
     note: "ours: `inspect` observer (each outcome an XState event); opossum: a 'success' listener; cockatiel: onSuccess listener",
   },
+  {
+    id: 'windowSuccess',
+    title: 'count-window rate policy: success',
+    reference: 'bareSuccess',
+    note: 'ours: slidingWindow count 100, failureRateThreshold 0.5; cockatiel: CountBreaker (size 100, threshold 0.5); opossum: its default rolling window (50 % errors over 10 s) is already a rate policy',
+  },
+  {
+    id: 'windowMixed',
+    title: 'count-window rate policy: 3 successes + 1 failure',
+    reference: 'bareMixed',
+    note: 'the same breakers; the time is per call, averaged over the four. With a window kept, every failure of ours is an XState event (the window lives in the machine)',
+  },
   { id: 'wrap', title: 'success in closed, via wrap()', reference: 'bareSuccess' },
   { id: 'execute', title: 'success in closed, via execute()', reference: 'bareSuccess' },
 ];
@@ -89,7 +120,7 @@ export const LIBRARIES: readonly { id: LibraryId; title: string }[] = [
 export type Batch = (n: number) => Promise<void> | void;
 
 export interface Case {
-  scenario: ScenarioId | 'bareSuccess' | 'bareFailure';
+  scenario: ScenarioId | 'bareSuccess' | 'bareFailure' | 'bareMixed' | FloorId;
   library: LibraryId;
   /** Operations per timed batch: enough that one batch takes tens of microseconds. */
   batch: number;
@@ -101,6 +132,25 @@ export interface Case {
   /** After the run: throws unless the breaker counted exactly the `ops` operations it ran. */
   verify?: (ops: number) => void;
 }
+
+/** Reference costs measured alongside, to show what a breaker cannot go below. */
+export type FloorId = 'floorThen' | 'floorClock' | 'floorError' | 'floorOpenError' | 'floorReject';
+
+export const FLOORS: readonly { id: FloorId; title: string }[] = [
+  {
+    id: 'floorThen',
+    title:
+      'bare call + one `.then(ok, err)` observer on its promise (any breaker that sees the outcome)',
+  },
+  { id: 'floorClock', title: '`Date.now()` (an open circuit must read the clock per rejection)' },
+  { id: 'floorError', title: "`new Error('...')` (stack capture, 10 frames)" },
+  { id: 'floorOpenError', title: '`new CircuitOpenError(...)` (ours, with its cross-build brand)' },
+  {
+    id: 'floorReject',
+    title:
+      '`await Promise.reject(e)` + catch, preallocated error (Node tracks it as maybe unhandled)',
+  },
+];
 
 const VALUE = { ok: true };
 /** Preallocated, so no case pays for building an Error of its own function. */
@@ -117,8 +167,8 @@ const noop = () => {};
 /** Anything a batch computes goes here, so no loop can be optimised away. */
 export const sink = { value: 0 };
 
-function ours(options: ConstructorParameters<typeof CircuitBreaker>[0] = {}): CircuitBreaker {
-  return new CircuitBreaker({ name: 'bench', ...options });
+function ours(options: ConstructorParameters<Lib['CircuitBreaker']>[0] = {}): CircuitBreaker {
+  return new lib.CircuitBreaker({ name: 'bench', ...options });
 }
 
 /** Ours, opened by one failure, with a reset timeout that will not pass during the run. */
@@ -130,7 +180,7 @@ async function oursOpen(): Promise<CircuitBreaker> {
 }
 
 function opossum(
-  action: () => Promise<unknown>,
+  action: (...args: never[]) => Promise<unknown>,
   options: OpossumBreaker.Options = {},
 ): OpossumBreaker {
   return new OpossumBreaker(action, { timeout: false, ...options });
@@ -140,6 +190,15 @@ function cockatiel(threshold: number): CircuitBreakerPolicy {
   return circuitBreaker(handleAll, {
     halfOpenAfter: LONG,
     breaker: new ConsecutiveBreaker(threshold),
+  });
+}
+
+const WINDOW = { slidingWindow: { type: 'count', size: 100 }, failureRateThreshold: 0.5 } as const;
+
+function cockatielCount(): CircuitBreakerPolicy {
+  return circuitBreaker(handleAll, {
+    halfOpenAfter: LONG,
+    breaker: new CountBreaker({ threshold: 0.5, size: 100 }),
   });
 }
 
@@ -168,7 +227,8 @@ function counted(
 }
 
 /** Builds every case. Breakers are created here, outside any timing. */
-export async function buildCases(): Promise<Case[]> {
+export async function buildCases(library: Lib): Promise<Case[]> {
+  lib = library;
   const cases: Case[] = [];
   const add = (c: Case) => cases.push(c);
 
@@ -189,6 +249,93 @@ export async function buildCases(): Promise<Case[]> {
       for (let i = 0; i < n; i++) {
         try {
           await fail();
+        } catch {
+          sink.value++;
+        }
+      }
+    },
+  });
+
+  add({
+    scenario: 'bareMixed',
+    library: 'bare',
+    batch: 256,
+    run: async (n) => {
+      for (let i = 0; i < n; i++) {
+        try {
+          await (i % 4 === 3 ? fail() : ok());
+        } catch {
+          sink.value++;
+        }
+      }
+    },
+  });
+
+  // --- reference costs ---------------------------------------------------------------------
+  {
+    let seen = 0;
+    const onOk = () => {
+      seen++;
+    };
+    const onErr = () => {
+      seen--;
+    };
+    add({
+      scenario: 'floorThen',
+      library: 'floor',
+      batch: 256,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) {
+          const promise = ok();
+          promise.then(onOk, onErr);
+          await promise;
+        }
+        sink.value += seen;
+      },
+    });
+  }
+  add({
+    scenario: 'floorClock',
+    library: 'floor',
+    batch: 4096,
+    sync: true,
+    run: (n) => {
+      let t = 0;
+      for (let i = 0; i < n; i++) t += Date.now() & 1;
+      sink.value += t;
+    },
+  });
+  add({
+    scenario: 'floorError',
+    library: 'floor',
+    batch: 64,
+    sync: true,
+    run: (n) => {
+      let t = 0;
+      for (let i = 0; i < n; i++) t += new Error('circuit breaker "bench" is open').message.length;
+      sink.value += t;
+    },
+  });
+  add({
+    scenario: 'floorOpenError',
+    library: 'floor',
+    batch: 64,
+    sync: true,
+    run: (n) => {
+      let t = 0;
+      for (let i = 0; i < n; i++)
+        t += new lib.CircuitOpenError('bench', 'open', 1000).message.length;
+      sink.value += t;
+    },
+  });
+  add({
+    scenario: 'floorReject',
+    library: 'floor',
+    batch: 128,
+    run: async (n) => {
+      for (let i = 0; i < n; i++) {
+        try {
+          await Promise.reject(ERROR);
         } catch {
           sink.value++;
         }
@@ -246,7 +393,7 @@ export async function buildCases(): Promise<Case[]> {
     });
   }
   {
-    const actor = createActor(circuitBreakerMachine, { input: {} }).start();
+    const actor = createActor(lib.circuitBreakerMachine, { input: {} }).start();
     add({
       scenario: 'success',
       library: 'xstateSend',
@@ -286,7 +433,7 @@ export async function buildCases(): Promise<Case[]> {
     add({
       scenario: 'failure',
       library: 'opossum',
-      batch: 256,
+      batch: 32,
       run: async (n) => {
         for (let i = 0; i < n; i++) {
           try {
@@ -304,7 +451,7 @@ export async function buildCases(): Promise<Case[]> {
     add({
       scenario: 'failure',
       library: 'opossumTimeout',
-      batch: 256,
+      batch: 32,
       run: async (n) => {
         for (let i = 0; i < n; i++) {
           try {
@@ -553,6 +700,116 @@ export async function buildCases(): Promise<Case[]> {
       run: async (n) => {
         for (let i = 0; i < n; i++) await p.execute(ok);
         sink.value += seen;
+      },
+    });
+  }
+
+  // --- count-window rate policy -----------------------------------------------------------------
+  {
+    const b = ours(WINDOW);
+    add({
+      scenario: 'windowSuccess',
+      library: 'ours',
+      batch: 256,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) await b.call(ok);
+      },
+      dispose: () => b.dispose(),
+      verify: counted(b, 'closed', { totalFailures: 0 }, 'totalSuccesses'),
+    });
+  }
+  {
+    const o = opossum(ok);
+    add({
+      scenario: 'windowSuccess',
+      library: 'opossum',
+      batch: 256,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) await o.fire();
+      },
+      dispose: () => o.shutdown(),
+    });
+  }
+  {
+    const o = new OpossumBreaker(ok);
+    add({
+      scenario: 'windowSuccess',
+      library: 'opossumTimeout',
+      batch: 256,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) await o.fire();
+      },
+      dispose: () => o.shutdown(),
+    });
+  }
+  {
+    const p = cockatielCount();
+    add({
+      scenario: 'windowSuccess',
+      library: 'cockatiel',
+      batch: 256,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) await p.execute(ok);
+      },
+    });
+  }
+  {
+    // failureThreshold out of the way: only the rate policy may trip (it must not: 25 % < 50 %).
+    const b = ours({ ...WINDOW, failureThreshold: HUGE });
+    add({
+      scenario: 'windowMixed',
+      library: 'ours',
+      batch: 256,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) {
+          try {
+            await b.call(i % 4 === 3 ? fail : ok);
+          } catch {
+            sink.value++;
+          }
+        }
+      },
+      dispose: () => b.dispose(),
+      verify: (ops) => {
+        const stats = b.getStats();
+        if (b.state !== 'closed' || stats.totalSuccesses + stats.totalFailures !== ops) {
+          throw new Error(`bench verify: ${String(b)} ${JSON.stringify(stats)} after ${ops}`);
+        }
+      },
+    });
+  }
+  {
+    const o = opossum((failIt: boolean) => (failIt ? fail() : ok()));
+    add({
+      scenario: 'windowMixed',
+      library: 'opossum',
+      batch: 32,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) {
+          try {
+            await o.fire(i % 4 === 3);
+          } catch {
+            sink.value++;
+          }
+        }
+      },
+      dispose: () => o.shutdown(),
+    });
+  }
+  {
+    const p = cockatielCount();
+    add({
+      scenario: 'windowMixed',
+      library: 'cockatiel',
+      batch: 256,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) {
+          try {
+            await p.execute(i % 4 === 3 ? fail : ok);
+          } catch {
+            sink.value++;
+          }
+        }
       },
     });
   }

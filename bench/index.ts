@@ -4,6 +4,7 @@
  * with `--expose-gc`. Prints the table and writes `bench/results/latest.json` and `latest.md`.
  *
  * Options: `--quick` (fewer, shorter rounds, for a smoke run), `--rounds N`, `--slice MS`,
+ * `--src` (the TypeScript source through tsx instead of the built bundle, see library.ts),
  * `--no-children` (timing only), `--out DIR` (default bench/results), `--filter a,b` (only the
  * cases whose `scenario/library` contains one of the strings, plus the bare references).
  */
@@ -13,6 +14,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { buildCases, type Case, type LibraryId, sink } from './cases.js';
 import { type CaseTiming, timeCases } from './harness.js';
+import { buildLibrary, loadLibrary } from './library.js';
 import {
   buildRows,
   checkTargets,
@@ -59,14 +61,20 @@ interface ScaleRun {
     heapDeltaBytes: number;
     ok: boolean;
   }>;
-  sequential: { calls: number; heapDeltaBytes: number; ok: boolean };
+  sequential: { calls: number; heapDeltaBytes: number; trendBytes: number; ok: boolean };
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
   const filterAt = args.indexOf('--filter');
   const filters = filterAt === -1 ? [] : String(args[filterAt + 1]).split(',');
-  const cases: Case[] = (await buildCases()).filter(
+  if (flag('--src')) {
+    process.env.BENCH_SOURCE = 'src';
+  } else {
+    buildLibrary();
+  }
+  const lib = await loadLibrary();
+  const cases: Case[] = (await buildCases(lib)).filter(
     (c) =>
       filters.length === 0 ||
       c.library === 'bare' ||
@@ -107,12 +115,13 @@ async function main(): Promise<void> {
           `${r.mode}: ${r.calls} in flight, opened ${r.timesOpened}x, ${r.totalFailures} failures counted, ` +
           `${r.settledWithOwnError} settled with own error, heap ${signed(r.heapDeltaBytes)} B`,
       ),
-      `${run.sequential.calls} sequential: heap ${signed(run.sequential.heapDeltaBytes)} B`,
+      `${run.sequential.calls} sequential: heap ${signed(run.sequential.heapDeltaBytes)} B ` +
+        `(${signed(run.sequential.trendBytes)} B from the first quarter to the last)`,
     ].join('; ');
     scaleCheck = { ok, detail };
   }
 
-  const { rows, bare } = buildRows(byKey, key);
+  const { rows, bare, floors } = buildRows(byKey, key);
   const results: Results = {
     meta: {
       date: new Date().toISOString(),
@@ -121,10 +130,12 @@ async function main(): Promise<void> {
       rounds,
       sliceMs,
       tool: 'tinybench 6, batches timed with overriddenDuration',
+      build: process.env.BENCH_SOURCE === 'src' ? 'src via tsx' : 'tsup bundle (esm, node18)',
       sink: sink.value > 0,
     },
     bare,
     rows,
+    floors,
     memory,
     scale,
     targets: checkTargets(rows, memory, scaleCheck),

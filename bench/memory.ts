@@ -7,8 +7,10 @@
 import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import OpossumBreaker from 'opossum';
 import { createActor } from 'xstate';
-import { CircuitBreaker, circuitBreakerMachine } from '../src/index.js';
 import { settledHeap } from './gc.js';
+import { loadLibrary } from './library.js';
+
+const { CircuitBreaker, circuitBreakerMachine } = await loadLibrary();
 
 const makers: Record<string, () => unknown> = {
   ours: () => new CircuitBreaker(),

@@ -1,5 +1,5 @@
 /** Turns timings into the results document, the console table, the Markdown table and targets. */
-import { LIBRARIES, type LibraryId, SCENARIOS, type ScenarioId } from './cases.js';
+import { FLOORS, LIBRARIES, type LibraryId, SCENARIOS, type ScenarioId } from './cases.js';
 import type { CaseTiming } from './harness.js';
 
 export interface Cell {
@@ -13,7 +13,7 @@ export interface Cell {
 export interface Row {
   scenario: ScenarioId;
   title: string;
-  reference: 'bareSuccess' | 'bareFailure';
+  reference: 'bareSuccess' | 'bareFailure' | 'bareMixed';
   referenceNs: number;
   cells: Partial<Record<LibraryId, Cell>>;
   notApplicable: Partial<Record<LibraryId, string>>;
@@ -34,8 +34,9 @@ export interface Target {
 
 export interface Results {
   meta: Record<string, unknown>;
-  bare: { successNs: number; failureNs: number };
+  bare: { successNs: number; failureNs: number; mixedNs: number };
   rows: Row[];
+  floors: { id: string; title: string; medianNs: number; ratioToBare: number }[];
   memory: MemoryResult[];
   scale: unknown;
   targets: Target[];
@@ -44,11 +45,11 @@ export interface Results {
 export function buildRows(
   timings: ReadonlyMap<string, CaseTiming>,
   key: (scenario: string, library: LibraryId) => string,
-): { rows: Row[]; bare: Results['bare'] } {
-  const bareSuccess = timings.get(key('bareSuccess', 'bare'))?.medianNs ?? Number.NaN;
-  const bareFailure = timings.get(key('bareFailure', 'bare'))?.medianNs ?? Number.NaN;
+): { rows: Row[]; bare: Results['bare']; floors: Results['floors'] } {
+  const bareNs = (id: string) => timings.get(key(id, 'bare'))?.medianNs ?? Number.NaN;
+  const bareSuccess = bareNs('bareSuccess');
   const rows = SCENARIOS.map((scenario): Row => {
-    const referenceNs = scenario.reference === 'bareSuccess' ? bareSuccess : bareFailure;
+    const referenceNs = bareNs(scenario.reference);
     const cells: Row['cells'] = {};
     cells.bare = {
       medianNs: referenceNs,
@@ -79,7 +80,21 @@ export function buildRows(
     if (scenario.note !== undefined) row.note = scenario.note;
     return row;
   });
-  return { rows, bare: { successNs: bareSuccess, failureNs: bareFailure } };
+  const floors = FLOORS.flatMap(({ id, title }) => {
+    const medianNs = timings.get(key(id, 'floor'))?.medianNs;
+    return medianNs === undefined
+      ? []
+      : [{ id, title, medianNs, ratioToBare: medianNs / bareSuccess }];
+  });
+  return {
+    rows,
+    floors,
+    bare: {
+      successNs: bareSuccess,
+      failureNs: bareNs('bareFailure'),
+      mixedNs: bareNs('bareMixed'),
+    },
+  };
 }
 
 function ns(row: Row | undefined, library: LibraryId): number {
@@ -147,6 +162,9 @@ export function checkTargets(
 export function toMarkdown(results: Results): string {
   const libs = LIBRARIES.filter(({ id }) => results.rows.some((row) => row.cells[id]));
   const lines: string[] = [];
+  const floors = results.floors.map(
+    (f) => `| ${f.title} | ${fmt(f.medianNs)} | ${fx(f.ratioToBare)} |`,
+  );
   lines.push(
     '# Benchmark results',
     '',
@@ -168,7 +186,7 @@ export function toMarkdown(results: Results): string {
   }
   lines.push('');
   lines.push(
-    'Bare references: `await fn()` for success rows and both canExecute rows; `try { await fn() } catch {}` with a rejecting `fn` for the failure and reject-via-call rows.',
+    'Bare references: `await fn()` for success rows and both canExecute rows; `try { await fn() } catch {}` with a rejecting `fn` (preallocated error) for the failure and reject-via-call rows; the same loop with 1 call in 4 rejecting for the mixed row.',
   );
   for (const row of results.rows) {
     if (row.note) lines.push(`- *${row.title}*: ${row.note}.`);
@@ -176,6 +194,8 @@ export function toMarkdown(results: Results): string {
       lines.push(`- *${row.title}*, ${lib}: N/A, ${why}.`);
     }
   }
+  lines.push('', '## Reference costs (same run)', '');
+  lines.push('| operation | ns | ratio to bare call |', '| --- | ---: | ---: |', ...floors);
   lines.push('', '## Memory: heap per idle breaker (10,000 breakers)', '');
   lines.push('| library | bytes each |', '| --- | ---: |');
   for (const m of results.memory) lines.push(`| ${m.library} | ${fmt(m.bytesPerBreaker)} |`);
@@ -202,5 +222,8 @@ export function toConsole(results: Results): string {
     });
     return `${row.title.padEnd(44)}${cells.join('')}`;
   });
-  return [head, ...body].join('\n');
+  const floors = results.floors.map(
+    (f) => `${f.title.slice(0, 70).padEnd(72)}${fmt(f.medianNs).padStart(8)} ${fx(f.ratioToBare)}`,
+  );
+  return [head, ...body, '', 'reference costs', ...floors].join('\n');
 }

@@ -1,0 +1,49 @@
+/**
+ * Which build of the library the bench measures. By default the bundle users get: `src/` built
+ * with tsup into `node_modules/.cache/xstate-circuit-breaker-bench/` (ESM, target node18, xstate
+ * external, as `tsup.config.ts` does; a private directory, so a test run rebuilding `dist/` at
+ * the same time cannot pull the floor from under the bench). `--src` measures the TypeScript
+ * source through tsx instead, whose esbuild transform adds a `__name(fn, ...)` call to every
+ * named closure: that costs about 256 bytes of heap per closure and would inflate the memory
+ * figures.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type * as Library from '../src/index.js';
+
+export type Lib = typeof Library;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const BUILD_DIR = `${root}node_modules/.cache/xstate-circuit-breaker-bench`;
+
+/** Builds the bundle the bench loads (a second or two). */
+export function buildLibrary(): void {
+  execFileSync(
+    process.execPath,
+    [
+      `${root}node_modules/tsup/dist/cli-default.js`,
+      'src/index.ts',
+      '--no-config',
+      '--format',
+      'esm',
+      '--target',
+      'node18',
+      '--external',
+      'xstate',
+      '--out-dir',
+      BUILD_DIR,
+      '--clean',
+      '--silent',
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
+}
+
+/** Loads the library: the bundle, or the source when `BENCH_SOURCE=src`. */
+export async function loadLibrary(): Promise<Lib> {
+  const url =
+    process.env.BENCH_SOURCE === 'src'
+      ? new URL('../src/index.ts', import.meta.url).href
+      : pathToFileURL(`${BUILD_DIR}/index.js`).href;
+  return (await import(url)) as Lib;
+}
