@@ -173,8 +173,13 @@ const config: fc.Arbitrary<RefConfig> = fc.record(
   { requiredKeys: ['failureThreshold', 'resetTimeout', 'halfOpenMaxCalls'] },
 );
 
-/** Runs per property and mode; `PROPERTY_RUNS=30000 npx vitest run test/property.test.ts` digs deeper. */
-const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 800);
+/**
+ * Runs per property and mode: 800, or 100 under Stryker (every surviving mutant reruns the
+ * file); `PROPERTY_RUNS=30000 npx vitest run test/property.test.ts` digs deeper.
+ */
+const NUM_RUNS = Number(
+  process.env.PROPERTY_RUNS ?? (process.env.STRYKER_MUTATOR_WORKER === undefined ? 800 : 100),
+);
 const TIMEOUT = Math.max(20_000, NUM_RUNS * 10);
 /** The focused properties need fewer runs to cover their small input space. */
 const FOCUSED_RUNS = Math.ceil(NUM_RUNS / 4);
@@ -219,6 +224,7 @@ describe.each(['fast', 'full'] as const)('%s fidelity: focused properties', (fid
       await run.drain();
       run.dispose();
     },
+    TIMEOUT,
   );
 
   test.prop([fc.anything(), fc.boolean(), fc.boolean()], { numRuns: FOCUSED_RUNS })(
@@ -244,6 +250,7 @@ describe.each(['fast', 'full'] as const)('%s fidelity: focused properties', (fid
       }
       breaker.dispose();
     },
+    TIMEOUT,
   );
 });
 
