@@ -1,12 +1,9 @@
 /**
  * Breaker methods called from inside a breaker listener, while the machine is still processing
  * the event that emitted it. XState queues an event sent to an actor that is processing, so the
- * service's "send, then read the snapshot" steps read a snapshot the queued event has not
- * reached yet.
- *
- * Found by the test work of issue 7; the `it.fails` tests below are known bugs in `src/` (each
- * states the expected behaviour; it fails today, so `it.fails` passes). When a bug is fixed, its
- * `it.fails` starts failing: turn it into `it`.
+ * service's "send, then read the snapshot" steps would read a snapshot the queued event has not
+ * reached yet. Found by the test work of issue 7; fixed by the service's `#busy` guard and by
+ * folding the local counts in before a timer moves the machine.
  */
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
@@ -20,12 +17,9 @@ function breakerOnSimulatedClock(options: CircuitBreakerOptions = {}) {
 }
 
 describe('calls from a listener', () => {
-  // BUG: the REQUEST sent from inside the `halfOpen` listener is queued; `#admit` reads the
-  // snapshot before it is processed and rejects the call (CircuitOpenError, fn not run, no
-  // rejection counted), then the queued REQUEST takes the only probe slot. Nobody holds that
-  // slot, so every later call is rejected and the circuit stays half-open for good (no timer
-  // leaves halfOpen unless halfOpenMaxWait is set).
-  it.fails('a call made in a halfOpen listener runs as the probe, or is turned away without keeping the slot', async () => {
+  // Was: the REQUEST sent from inside the `halfOpen` listener was queued and took the only
+  // probe slot after the call had been turned away, so the circuit stayed half-open for good.
+  it('a call made in a halfOpen listener runs as the probe, or is turned away without keeping the slot', async () => {
     const { clock, breaker } = breakerOnSimulatedClock();
     let ran = 0;
     const probes: Array<Promise<unknown>> = [];
@@ -49,9 +43,9 @@ describe('calls from a listener', () => {
     }
   });
 
-  // BUG: the same with the manual protocol: `canExecute()` answers false while the queued
-  // REQUEST takes the probe slot; no record will ever release it.
-  it.fails('canExecute() in a halfOpen listener either grants the slot or leaves it free', () => {
+  // Was: the same with the manual protocol: `canExecute()` answered false while the queued
+  // REQUEST took the probe slot; no record would ever release it.
+  it('canExecute() in a halfOpen listener either grants the slot or leaves it free', () => {
     const { clock, breaker } = breakerOnSimulatedClock();
     const answers: boolean[] = [];
     breaker.on('halfOpen', () => answers.push(breaker.canExecute()));
@@ -81,11 +75,9 @@ describe('calls from a listener', () => {
 });
 
 describe('stats read from a listener', () => {
-  // BUG: outcomes folded by the fast path are sent as a TALLY by `getStats()`; inside the
-  // listener of a timer-driven transition (open -> halfOpen) that TALLY is queued, so getStats
-  // returns counters without them (here 0 rejections instead of 2). "Counters must be exact
-  // whenever observed" (issue 2). With full fidelity nothing is folded and the read is exact.
-  it.fails('getStats() in a halfOpen listener includes the folded rejections', () => {
+  // Was: inside the listener of a timer-driven transition (open -> halfOpen) the TALLY sent by
+  // getStats() was queued, so it returned counters without the folded rejections.
+  it('getStats() in a halfOpen listener includes the folded rejections', () => {
     const { clock, breaker } = breakerOnSimulatedClock();
     const seen: number[] = [];
     breaker.on('halfOpen', () => seen.push(breaker.getStats().totalRejections));

@@ -217,6 +217,13 @@ export class CircuitBreaker implements Disposable {
   #perCallListeners = 0;
   #disposed = false;
   #wakeTimer: unknown;
+  /**
+   * Above 0 while the machine processes an event we sent (or a timer's). Listeners run then,
+   * and XState queues anything sent from them until the current event is done: a snapshot read
+   * right after such a send would be stale. So while busy nothing is folded (outcomes go to the
+   * queue in order) and an admission that needs the machine's answer is turned away.
+   */
+  #busy = 0;
   /*
    * Outcomes counted here instead of sent (see the class comment), folded into the machine as
    * one `TALLY` by `#flush`. Plain fields rather than an object of their own: one object less
@@ -290,11 +297,26 @@ export class CircuitBreaker implements Disposable {
       fail: (generation, error, slow) => this.#fail(generation, error, slow),
       cancel: (generation) => this.#cancel(generation),
     };
+    const clock = this.#clock;
     this.#actor = createActor(machine, {
       input: pickMachineInput(machineOptions),
       snapshot: restored,
       inspect,
-      clock: this.#clock,
+      clock: {
+        // A timer is about to move the machine: fold the local counts in first, and mark the
+        // machine busy while it processes the timer's event (see `#busy`).
+        setTimeout: (callback: () => void, ms: number) =>
+          clock.setTimeout(() => {
+            this.#flush();
+            this.#busy += 1;
+            try {
+              callback();
+            } finally {
+              this.#busy -= 1;
+            }
+          }, ms),
+        clearTimeout: (handle: unknown) => clock.clearTimeout(handle),
+      },
     });
     if (this.#logger) this.#logTransitions(this.#logger);
     this.#actor.start();
@@ -864,6 +886,12 @@ export class CircuitBreaker implements Disposable {
       this.#foldedRejections += 1;
       return REJECTED;
     }
+    if (this.#busy > 0) {
+      // Called from a listener: a REQUEST would only be queued, and could take a probe slot
+      // after we answered. Turn the call away instead; a later call probes as usual.
+      this.#foldedRejections += 1;
+      return REJECTED;
+    }
     this.#send({ type: 'REQUEST', at: this.#clock.now() });
     const inFlightBefore = snapshot.value === 'halfOpen' ? snapshot.context.halfOpenInFlight : 0;
     snapshot = this.#actor.getSnapshot();
@@ -881,7 +909,7 @@ export class CircuitBreaker implements Disposable {
 
   #succeed(generation: number, slow = false): void {
     if (this.#disposed) return;
-    if (this.#fast && !slow) {
+    if (this.#fast && this.#busy === 0 && !slow) {
       const { value, context } = this.#actor.getSnapshot();
       const late = isLateResult(context, generation);
       if ((late && context.window === null) || (!late && value === 'closed')) {
@@ -912,7 +940,7 @@ export class CircuitBreaker implements Disposable {
   #fail(generation: number, error: unknown, slow = false): void {
     if (this.#disposed) return;
     const at = this.#clock.now();
-    if (this.#fast && !slow) {
+    if (this.#fast && this.#busy === 0 && !slow) {
       const { value, context } = this.#actor.getSnapshot();
       const late = isLateResult(context, generation);
       const consecutive = (this.#foldedConsecutive ?? context.stats.consecutiveFailures) + 1;
@@ -932,7 +960,16 @@ export class CircuitBreaker implements Disposable {
   /** Sends an event to the machine, folding the local tally in first. */
   #send(event: CircuitBreakerEvent): void {
     this.#flush();
-    this.#actor.send(event);
+    this.#dispatch(event);
+  }
+
+  #dispatch(event: CircuitBreakerEvent): void {
+    this.#busy += 1;
+    try {
+      this.#actor.send(event);
+    } finally {
+      this.#busy -= 1;
+    }
   }
 
   /**
@@ -943,7 +980,7 @@ export class CircuitBreaker implements Disposable {
     const successes = this.#foldedSuccesses;
     const failures = this.#foldedFailures;
     const rejections = this.#foldedRejections;
-    if (successes + failures + rejections === 0 || this.#disposed) return;
+    if (successes + failures + rejections === 0 || this.#disposed || this.#busy > 0) return;
     const lastFailureAt = this.#foldedLastFailureAt;
     const consecutiveFailures = this.#foldedConsecutive;
     const at = this.#foldedAt ?? this.#clock.now();
@@ -953,7 +990,7 @@ export class CircuitBreaker implements Disposable {
     this.#foldedLastFailureAt = null;
     this.#foldedConsecutive = null;
     this.#foldedAt = null;
-    this.#actor.send({
+    this.#dispatch({
       type: 'TALLY',
       at,
       successes,
