@@ -797,6 +797,24 @@ export async function buildCases(library: Lib): Promise<Case[]> {
     });
   }
   {
+    const o = new OpossumBreaker((failIt: boolean) => (failIt ? fail() : ok()));
+    add({
+      scenario: 'windowMixed',
+      library: 'opossumTimeout',
+      batch: 32,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) {
+          try {
+            await o.fire(i % 4 === 3);
+          } catch {
+            sink.value++;
+          }
+        }
+      },
+      dispose: () => o.shutdown(),
+    });
+  }
+  {
     const p = cockatielCount();
     add({
       scenario: 'windowMixed',

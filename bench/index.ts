@@ -32,7 +32,7 @@ const value = (name: string, fallback: number) => {
   return at === -1 ? fallback : Number(args[at + 1]);
 };
 const quick = flag('--quick');
-const rounds = value('--rounds', quick ? 3 : 12);
+const rounds = value('--rounds', quick ? 3 : 16);
 const sliceMs = value('--slice', quick ? 15 : 40);
 const warmupMs = quick ? 30 : 150;
 const outAt = args.indexOf('--out');

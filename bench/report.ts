@@ -198,13 +198,71 @@ export function toMarkdown(results: Results): string {
   lines.push('| operation | ns | ratio to bare call |', '| --- | ---: | ---: |', ...floors);
   lines.push('', '## Memory: heap per idle breaker (10,000 breakers)', '');
   lines.push('| library | bytes each |', '| --- | ---: |');
-  for (const m of results.memory) lines.push(`| ${m.library} | ${fmt(m.bytesPerBreaker)} |`);
-  lines.push('', '## Scale', '', '```json', JSON.stringify(results.scale, null, 2), '```', '');
+  for (const m of results.memory) {
+    lines.push(`| ${MEMORY_LABELS[m.library] ?? m.library} | ${fmt(m.bytesPerBreaker)} |`);
+  }
+  lines.push('', '## Scale', '', ...scaleTable(results.scale), '');
   lines.push('## Targets', '', '| target | met | measured |', '| --- | :---: | --- |');
   for (const t of results.targets)
     lines.push(`| ${t.name} | ${t.met ? 'yes' : 'NO'} | ${t.detail} |`);
   lines.push('');
   return lines.join('\n');
+}
+
+const MEMORY_LABELS: Record<string, string> = {
+  ours: 'xstate-circuit-breaker (`new CircuitBreaker()`)',
+  xstateActor: 'a started XState actor of `circuitBreakerMachine`, nothing else (our floor)',
+  opossum: 'opossum (`new CircuitBreaker(fn)`)',
+  cockatiel: 'cockatiel (`circuitBreaker(handleAll, ConsecutiveBreaker)`)',
+};
+
+interface ScaleShape {
+  inFlight: Array<{
+    mode: string;
+    calls: number;
+    fnInvocations: number;
+    settledWithOwnError: number;
+    timesOpened: number;
+    totalFailures: number;
+    heapStart: number;
+    heapPeak: number;
+    heapDeltaBytes: number;
+    ms: number;
+    ok: boolean;
+  }>;
+  sequential: {
+    calls: number;
+    totalSuccesses: number;
+    totalFailures: number;
+    checkpoints: number[];
+    heapDeltaBytes: number;
+    trendBytes: number;
+    ms: number;
+    ok: boolean;
+  };
+}
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
+
+/** The scale results as Markdown (the full numbers are in latest.json). */
+function scaleTable(scale: unknown): string[] {
+  const run = scale as Partial<ScaleShape> | undefined;
+  if (run?.inFlight === undefined || run.sequential === undefined) return [String(scale)];
+  const lines = [
+    '| run | calls | fn ran | settled with own error | opened | failures counted | heap start → peak | heap after vs start | ms | ok |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |',
+  ];
+  for (const r of run.inFlight) {
+    lines.push(
+      `| all in flight, then all fail (${r.mode}) | ${r.calls} | ${r.fnInvocations} | ${r.settledWithOwnError} | ${r.timesOpened} | ${r.totalFailures} | ${kb(r.heapStart)} → ${kb(r.heapPeak)} | ${r.heapDeltaBytes >= 0 ? '+' : ''}${kb(r.heapDeltaBytes)} | ${Math.round(r.ms)} | ${r.ok ? 'yes' : 'NO'} |`,
+    );
+  }
+  const q = run.sequential;
+  lines.push(
+    '',
+    `Sequential: ${q.calls} calls one after another (1 in 100 failing): ${q.totalSuccesses} successes and ${q.totalFailures} failures counted; heap after each quarter vs start: ${q.checkpoints.map((c) => `${c >= 0 ? '+' : ''}${kb(c)}`).join(', ')} (first to last quarter ${q.trendBytes >= 0 ? '+' : ''}${kb(q.trendBytes)}); ${Math.round(q.ms)} ms; ${q.ok ? 'ok' : 'NOT ok'}.`,
+  );
+  return lines;
 }
 
 /** The console table: one line per scenario, ns and ratio per library. */
