@@ -237,7 +237,8 @@ export class CircuitBreaker implements Disposable {
   #foldedConsecutive: number | null = null;
   /** The per-call policies, or null when none is configured (the plain, fastest path). */
   readonly #policy: GuardedCallPolicy | null;
-  readonly #hooks: GuardedCallHooks;
+  /** Made on the first guarded call: a breaker that never takes that path never pays for it. */
+  #hooks: GuardedCallHooks | undefined;
   /** Clock time of the first success folded since the last flush (time windows only). */
   #foldedAt: number | null = null;
   /** The generation whose settle handlers `#onSettledOk`/`#onSettledError` are (-1: none yet). */
@@ -285,18 +286,6 @@ export class CircuitBreaker implements Disposable {
         : machine.resolveState(
             readBreakerSnapshot(options.snapshot, this.#config, now, backoff !== undefined),
           );
-    this.#hooks = {
-      name: this.#config.name,
-      clock: this.#clock,
-      admit: () => {
-        this.#assertLive();
-        return this.#admit();
-      },
-      openError: () => this.#openError(),
-      succeed: (generation, slow) => this.#succeed(generation, slow),
-      fail: (generation, error, slow) => this.#fail(generation, error, slow),
-      cancel: (generation) => this.#cancel(generation),
-    };
     const clock = this.#clock;
     this.#actor = createActor(machine, {
       input: pickMachineInput(machineOptions),
@@ -861,11 +850,27 @@ export class CircuitBreaker implements Disposable {
     }
     const policy = this.#policy ?? NO_POLICY;
     return runGuardedCall(
-      this.#hooks,
+      this.#guardHooks(),
       fallback === undefined ? policy : { ...policy, fallback },
       invoke,
       signal,
     );
+  }
+
+  #guardHooks(): GuardedCallHooks {
+    this.#hooks ??= {
+      name: this.#config.name,
+      clock: this.#clock,
+      admit: () => {
+        this.#assertLive();
+        return this.#admit();
+      },
+      openError: () => this.#openError(),
+      succeed: (generation, slow) => this.#succeed(generation, slow),
+      fail: (generation, error, slow) => this.#fail(generation, error, slow),
+      cancel: (generation) => this.#cancel(generation),
+    };
+    return this.#hooks;
   }
 
   /** A call's caller gave up: give back the probe slot it may hold; count nothing. */

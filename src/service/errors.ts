@@ -11,6 +11,19 @@ interface Branded {
 }
 
 /**
+ * Stores the kinds of `errorClass` and its ancestors on its prototype, once per class, so
+ * creating an error costs nothing more than `Error` itself.
+ */
+export function brand(errorClass: { kind: string; prototype: object }): void {
+  const kinds: string[] = [];
+  for (let c: unknown = errorClass; typeof c === 'function' && Object.hasOwn(c, 'kind'); ) {
+    kinds.push((c as unknown as { kind: string }).kind);
+    c = Object.getPrototypeOf(c);
+  }
+  Object.defineProperty(errorClass.prototype, KINDS, { value: kinds });
+}
+
+/**
  * Base class of every error this library throws. `instanceof` works across the ESM and
  * CommonJS builds of the same install.
  *
@@ -31,15 +44,12 @@ export class CircuitBreakerError extends Error {
     return Array.isArray(kinds) && kinds.includes(this.kind);
   }
 
+  static {
+    brand(CircuitBreakerError);
+  }
+
   constructor(message: string) {
     super(message);
-    const kinds: string[] = [];
-    let kind: unknown = new.target;
-    while (typeof kind === 'function' && Object.hasOwn(kind, 'kind')) {
-      kinds.push((kind as typeof CircuitBreakerError).kind);
-      kind = Object.getPrototypeOf(kind);
-    }
-    Object.defineProperty(this, KINDS, { value: kinds });
     this.name = new.target.kind;
   }
 }
@@ -59,6 +69,9 @@ export class CircuitBreakerError extends Error {
  */
 export class CircuitOpenError extends CircuitBreakerError {
   static override readonly kind: string = 'CircuitOpenError';
+  static {
+    brand(CircuitOpenError);
+  }
   /** Name of the breaker that rejected the call. */
   readonly breakerName: string;
   /** The state the circuit was in. */
@@ -86,6 +99,9 @@ export class CircuitOpenError extends CircuitBreakerError {
  */
 export class CircuitBreakerDisposedError extends CircuitBreakerError {
   static override readonly kind: string = 'CircuitBreakerDisposedError';
+  static {
+    brand(CircuitBreakerDisposedError);
+  }
   /** Name of the disposed breaker. */
   readonly breakerName: string;
 
@@ -107,6 +123,9 @@ export class CircuitBreakerDisposedError extends CircuitBreakerError {
  */
 export class CircuitTimeoutError extends CircuitBreakerError {
   static override readonly kind: string = 'CircuitTimeoutError';
+  static {
+    brand(CircuitTimeoutError);
+  }
   /** Name of the breaker whose call timed out. */
   readonly breakerName: string;
   /** The timeout, ms. */

@@ -1,7 +1,7 @@
 import { type CircuitBreakerConfig, describeValue, MAX_TIMEOUT_MS } from '../machine/options.js';
 import { emptyWindow } from '../machine/rules.js';
 import type { CircuitBreakerContext, CircuitBreakerStats, CircuitState } from '../machine/types.js';
-import { CircuitBreakerError } from './errors.js';
+import { brand, CircuitBreakerError } from './errors.js';
 
 /** Marks a value as a breaker snapshot, so JSON of something else is never taken for one. */
 export const SNAPSHOT_FORMAT = 'xstate-circuit-breaker';
@@ -55,6 +55,9 @@ export interface CircuitBreakerSnapshot {
  */
 export class CircuitBreakerSnapshotError extends CircuitBreakerError {
   static override readonly kind: string = 'CircuitBreakerSnapshotError';
+  static {
+    brand(CircuitBreakerSnapshotError);
+  }
 }
 
 const STATES: ReadonlySet<string> = new Set(['closed', 'open', 'halfOpen', 'forcedOpen']);
