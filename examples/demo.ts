@@ -11,7 +11,7 @@
  * snapshot tells which event moved the machine and therefore which edge of the diagram it took.
  */
 import type { InspectionEvent } from 'xstate';
-import { type GraphTransition, toStateGraph } from '../src/diagram/index.js';
+import { type GraphTransition, toStateGraph, transitionLabel } from '../src/diagram/index.js';
 import {
   CircuitBreaker,
   type CircuitBreakerActor,
@@ -23,7 +23,6 @@ import {
   findTransition,
   renderStateDiagram,
   type TerminalDiagramOptions,
-  transitionText,
 } from './terminal-diagram.js';
 
 const DURATION_MS = 5000;
@@ -152,7 +151,7 @@ function watch(inspection: InspectionEvent): void {
   }
   if (from !== to) {
     lastTransition = findTransition(graph, String(from), String(to), event.type);
-    const label = lastTransition ? transitionText(lastTransition) : event.type;
+    const label = lastTransition ? transitionLabel(lastTransition) : event.type;
     record(undefined, () => `◆ ${from} → ${to}  on ${label}`);
   }
 }

@@ -13,12 +13,11 @@
  * console.log(renderStateDiagram(graph, 'open', undefined, { ansi: false }).join('\n'));
  * ```
  */
-import type {
-  GraphGuard,
-  GraphState,
-  GraphTransition,
-  GraphTrigger,
-  StateGraph,
+import {
+  type GraphState,
+  type GraphTransition,
+  type StateGraph,
+  transitionLabel,
 } from '../src/diagram/index.js';
 
 const ESC = String.fromCharCode(27);
@@ -58,47 +57,6 @@ export interface TerminalDiagramOptions {
   readonly edges?: 'all' | 'current';
   /** Visible columns available: boxes wrap to fit and longer lines are cut with `…`. */
   readonly width?: number;
-}
-
-/** Formats a guard as written with XState's helpers: `name`, `not(a)`, `or(a, b)`, `stateIn(x)`. */
-export function guardText(guard: GraphGuard): string {
-  switch (guard.kind) {
-    case 'named':
-      return guard.name;
-    case 'not':
-      return `not(${guardText(guard.guard)})`;
-    case 'and':
-    case 'or':
-      return `${guard.kind}(${guard.guards.map(guardText).join(', ')})`;
-    case 'stateIn':
-      return `stateIn(${guard.state})`;
-    case 'inline':
-      return 'inline';
-  }
-}
-
-function triggerText(trigger: GraphTrigger): string {
-  switch (trigger.kind) {
-    case 'event':
-      return trigger.event;
-    case 'after':
-      return `after(${typeof trigger.delay === 'number' ? `${trigger.delay}ms` : trigger.delay})`;
-    case 'always':
-      return 'always';
-    case 'done':
-      return 'onDone';
-    case 'invoke':
-      return `on${trigger.outcome.charAt(0).toUpperCase()}${trigger.outcome.slice(1)}(${trigger.src})`;
-  }
-}
-
-/**
- * What fires a transition and its guard: `FAILURE [or(failureThresholdReached, rateThresholdReached)]`,
- * `after(resetTimeout)`.
- */
-export function transitionText(transition: GraphTransition): string {
-  const trigger = triggerText(transition.trigger);
-  return transition.guard ? `${trigger} [${guardText(transition.guard)}]` : trigger;
 }
 
 /** A state's name in the drawing: its path from the root (`red.walk`), or the machine id for the root. */
@@ -267,7 +225,7 @@ function edgesOf(graph: StateGraph): Edge[] {
       if (transition.targets.length === 0) continue;
       edges.push({
         source: stateName(graph, transition.source),
-        label: transitionText(transition),
+        label: transitionLabel(transition),
         targets: transition.targets.map((id) => stateName(graph, id)).join(', '),
         transition,
       });
@@ -282,7 +240,7 @@ function sameTransition(a: GraphTransition, b: GraphTransition): boolean {
     a.source === b.source &&
     a.eventType === b.eventType &&
     a.targets.join('\n') === b.targets.join('\n') &&
-    transitionText(a) === transitionText(b)
+    transitionLabel(a) === transitionLabel(b)
   );
 }
 

@@ -12,7 +12,7 @@
  * @module
  */
 export { toDot } from './dot';
-export type { DiagramOptions } from './labels';
+export { type DiagramOptions, guardLabel, transitionLabel } from './labels';
 export { toMermaid } from './mermaid';
 export type {
   GraphAction,
