@@ -70,3 +70,22 @@ export async function readStatecharts(): Promise<Record<string, string>> {
   );
   return Object.fromEntries(entries);
 }
+
+const START = '<!-- statechart:start -->';
+const END = '<!-- statechart:end -->';
+
+/**
+ * `readme` with the Mermaid block between the statechart markers replaced by `mermaid`.
+ *
+ * @example
+ * ```ts
+ * const readme = embedMermaid(await readFile('README.md', 'utf8'), files['circuit-breaker.mmd']);
+ * ```
+ */
+export function embedMermaid(readme: string, mermaid: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README.md has no ${START} … ${END} markers`);
+  const block = `${START}\n\`\`\`mermaid\n${mermaid.trimEnd()}\n\`\`\`\n`;
+  return readme.slice(0, start) + block + readme.slice(end);
+}

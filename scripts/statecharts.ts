@@ -4,9 +4,9 @@
  * `npm run statecharts` after changing the machine; `test/statecharts.test.ts`
  * fails while the committed files are out of date.
  */
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateStatecharts, STATECHARTS_DIR } from './statecharts-lib.js';
+import { embedMermaid, generateStatecharts, STATECHARTS_DIR } from './statecharts-lib.js';
 
 const files = await generateStatecharts();
 await mkdir(STATECHARTS_DIR, { recursive: true });
@@ -19,4 +19,13 @@ for (const name of await readdir(STATECHARTS_DIR)) {
 for (const [name, content] of Object.entries(files)) {
   await writeFile(join(STATECHARTS_DIR, name), content);
   console.log(`wrote statecharts/${name}`);
+}
+
+// The README embeds the Mermaid diagram between markers; keep it in step too.
+const readmePath = new URL('../README.md', import.meta.url);
+const readme = await readFile(readmePath, 'utf8');
+const updated = embedMermaid(readme, files['circuit-breaker.mmd'] ?? '');
+if (updated !== readme) {
+  await writeFile(readmePath, updated);
+  console.log('updated the diagram in README.md');
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import {
+  embedMermaid,
   generateStatecharts,
   readStatecharts,
   STATECHARTS_DIR,
@@ -47,5 +48,17 @@ describe('statecharts/', () => {
       .getPreEmitDiagnostics(program)
       .map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     expect(errors).toEqual([]);
+  });
+});
+
+describe('README.md', () => {
+  it('embeds the Mermaid diagram the machine generates now', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const mermaid = generated['circuit-breaker.mmd'] ?? '';
+    expect(mermaid).toContain('stateDiagram-v2');
+    expect(embedMermaid(readme, mermaid), `README.md's diagram is out of date: ${REGENERATE}`).toBe(
+      readme,
+    );
   });
 });
