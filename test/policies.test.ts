@@ -260,6 +260,25 @@ describe('resetTimeout as a backoff', () => {
     expect(logger.warn).toHaveBeenCalledWith(expect.stringMatching(/resetTimeout returned -5/));
   });
 
+  it('a backoff that throws falls back to 30 s too, and the breaker keeps working', async () => {
+    const logger = { info: vi.fn(), warn: vi.fn() };
+    const { breaker, clock } = simulated({
+      failureThreshold: 1,
+      logger,
+      resetTimeout: () => {
+        throw new Error('backoff bug');
+      },
+    });
+    await failTimes(breaker, 1);
+    expect(breaker.timeUntilRetry()).toBe(30_000);
+    expect(logger.warn).toHaveBeenCalledWith(
+      expect.stringMatching(/resetTimeout threw Error: backoff bug/),
+    );
+    clock.increment(30_000);
+    expect(await breaker.call(ok)).toBe('ok');
+    expect(breaker.state).toBe('closed');
+  });
+
   it('exponentialBackoff applies jitter and validates its options', () => {
     const backoff = exponentialBackoff({ initial: 1000, jitter: 0.5, random: () => 0.5 });
     expect(backoff({ attempt: 1, lastError: undefined })).toBe(750);

@@ -322,10 +322,25 @@ export class CircuitBreaker implements Disposable {
         planRetry: assign({
           openTimeout: ({ context, event }) => {
             const lastError = event.type === 'FAILURE' ? event.error : undefined;
-            const answer = backoff({ attempt: context.openAttempts, lastError });
-            if (Number.isInteger(answer) && answer >= 0 && answer <= MAX_TIMEOUT_MS) return answer;
+            let answer: unknown;
+            let problem: string;
+            try {
+              answer = backoff({ attempt: context.openAttempts, lastError });
+              problem = `resetTimeout returned ${describeValue(answer)}`;
+            } catch (error) {
+              // A throwing backoff must not stop the machine: report it and use the default.
+              problem = `resetTimeout threw ${String(error)}`;
+            }
+            if (
+              typeof answer === 'number' &&
+              Number.isInteger(answer) &&
+              answer >= 0 &&
+              answer <= MAX_TIMEOUT_MS
+            ) {
+              return answer;
+            }
             this.#logger?.warn(
-              `circuit_breaker_bad_reset_timeout name=${this.name} resetTimeout returned ${describeValue(answer)}, using ${DEFAULT_BREAKER_CONFIG.resetTimeout}`,
+              `circuit_breaker_bad_reset_timeout name=${this.name} ${problem}, using ${DEFAULT_BREAKER_CONFIG.resetTimeout}`,
             );
             return DEFAULT_BREAKER_CONFIG.resetTimeout;
           },
