@@ -5,7 +5,9 @@ export {
   DEFAULT_BREAKER_CONFIG,
   MAX_TIMEOUT_MS,
   resolveBreakerConfig,
+  type SlidingWindow,
 } from './options.js';
+export type { WindowBucket, WindowCounts, WindowState } from './rules.js';
 export type {
   CircuitBreakerContext,
   CircuitBreakerEmitted,

@@ -65,7 +65,14 @@ export interface WindowCounts {
   slowCalls: number;
 }
 
-/** One bucket of a time window: the calls whose time falls in `[start, start + duration / buckets)`. */
+/**
+ * One bucket of a time window: the calls whose time falls in `[start, start + duration / buckets)`.
+ *
+ * @example
+ * ```ts
+ * const bucket: WindowBucket = { start: 60_000, calls: 12, failures: 3, slowCalls: 0 };
+ * ```
+ */
 export interface WindowBucket extends WindowCounts {
   start: number;
 }
@@ -73,6 +80,12 @@ export interface WindowBucket extends WindowCounts {
 /**
  * The sliding window's state in context: plain data. A count window is a ring of outcome codes
  * with running totals; a time window is a short list of buckets, so no timer runs per call.
+ *
+ * @example
+ * ```ts
+ * const window = breaker.actor.getSnapshot().context.window; // null without a rate policy
+ * if (window?.type === 'count') console.log(window.failures, 'of', window.calls);
+ * ```
  */
 export type WindowState =
   | ({ type: 'count'; outcomes: number[]; next: number } & WindowCounts)

@@ -12,6 +12,7 @@ export {
   type CircuitBreakerOptions,
   type ExecuteContext,
   type ExecuteOptions,
+  type WrapOptions,
 } from './circuit-breaker.js';
 export { type BreakerClock, systemClock } from './clock.js';
 export {
