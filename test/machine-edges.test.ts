@@ -107,7 +107,10 @@ describe('window helpers', () => {
     slidingWindow: { type: 'time', duration: 1000, buckets: 4 },
   });
 
-  it('bucketStart is 0 for a count window and the bucket boundary for a time window', () => {
+  const none = resolveBreakerConfig({});
+
+  it('bucketStart is 0 for a count window or none, the bucket boundary for a time window', () => {
+    expect(bucketStart(none, 1234)).toBe(0);
     expect(bucketStart(count, 1234)).toBe(0);
     expect(bucketStart(time, 1234)).toBe(1000);
     expect(bucketStart(time, 1250)).toBe(1250);
@@ -117,6 +120,7 @@ describe('window helpers', () => {
     const state = recordInWindow(emptyWindow(time) ?? fail(), time, 1, 0);
     expect(windowCounts(state, time, 5000)).toEqual({ calls: 0, failures: 0, slowCalls: 0 });
     expect(windowCounts(state, count, 5000)).toEqual({ calls: 1, failures: 1, slowCalls: 0 });
+    expect(windowCounts(state, none, 5000)).toEqual({ calls: 1, failures: 1, slowCalls: 0 });
   });
 
   it('isSlowCall: at or over slowCallDuration, never when it is off', () => {
