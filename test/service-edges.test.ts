@@ -89,6 +89,17 @@ describe('the default clock', () => {
   });
 });
 
+describe('the default clock where timer handles are numbers (browsers)', () => {
+  it.each([7, null])('passes a %o handle through untouched', (handle) => {
+    vi.stubGlobal('setTimeout', () => handle);
+    try {
+      expect(systemClock.setTimeout(() => undefined, 10)).toBe(handle);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
 describe('validation messages', () => {
   const now = () => 0;
   const clockMessage = (got: string) =>
@@ -130,6 +141,11 @@ describe('validation messages', () => {
       'a function as a name',
       { name: function redis() {} as never },
       new TypeError('name must be a non-empty string, got function redis'),
+    ],
+    [
+      'an anonymous function as a name',
+      { name: [() => undefined][0] as never },
+      new TypeError('name must be a non-empty string, got function (anonymous)'),
     ],
     [
       'slowCallRateThreshold as text',
@@ -265,6 +281,11 @@ describe('exponentialBackoff', () => {
       'jitter above 1',
       { initial: 1, jitter: 1.5 },
       new RangeError('jitter must be a number in [0, 1], got 1.5'),
+    ],
+    [
+      'jitter as text',
+      { initial: 1, jitter: '0.5' },
+      new RangeError('jitter must be a number in [0, 1], got "0.5"'),
     ],
     [
       'random not a function',
