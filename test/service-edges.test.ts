@@ -549,3 +549,121 @@ describe('restoring a corrupted snapshot', () => {
     expect(breaker.timeUntilRetry()).toBeLessThanOrEqual(MAX_TIMEOUT_MS);
   });
 });
+
+describe('what fn returns', () => {
+  it('a plain value, undefined and null included, resolves and counts at once', async () => {
+    const { breaker } = simulated();
+    const calls = [
+      breaker.call(() => undefined),
+      breaker.call(() => null),
+      breaker.call(() => ({ id: 1 })),
+    ];
+    expect(breaker.getStats().totalSuccesses).toBe(3);
+    expect(await Promise.all(calls)).toEqual([undefined, null, { id: 1 }]);
+  });
+
+  it('a thenable, even a function, is awaited and its outcome counted', async () => {
+    const { breaker } = simulated();
+    const thenable = Object.assign(() => undefined, {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable function is the point here.
+      then: (_resolve: unknown, reject: (error: Error) => void) => reject(new Error('later')),
+    });
+    await expect(breaker.call(() => thenable as never)).rejects.toThrow('later');
+    expect(breaker.getStats()).toMatchObject({ totalSuccesses: 0, totalFailures: 1 });
+  });
+});
+
+describe('listeners and logging without a logger', () => {
+  it('a throwing listener is ignored', async () => {
+    const { breaker } = simulated({ failureThreshold: 2 });
+    breaker.on('open', () => {
+      throw new Error('listener bug');
+    });
+    await expect(breaker.call(boom)).rejects.toThrow('boom');
+    // XState reports an error escaping a listener later, from a timer: there must be none.
+    vi.useFakeTimers();
+    try {
+      expect(() => breaker.recordFailure()).not.toThrow();
+      expect(() => vi.runAllTimers()).not.toThrow();
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(breaker.state).toBe('open');
+  });
+
+  it('a listener that is not per call leaves outcomes folded', async () => {
+    const send = vi.spyOn(Actor.prototype, 'send');
+    try {
+      const { breaker } = simulated();
+      const off = breaker.on('stateChange', () => undefined);
+      await breaker.call(ok);
+      off();
+      await breaker.call(ok);
+      expect(send).not.toHaveBeenCalled();
+    } finally {
+      send.mockRestore();
+    }
+  });
+});
+
+describe('resetTimeout as a function', () => {
+  async function openFor(answer: unknown, logger?: CircuitBreakerOptions['logger']) {
+    const { breaker } = simulated({
+      failureThreshold: 1,
+      resetTimeout: () => answer as number,
+      ...(logger ? { logger } : {}),
+    });
+    await failTimes(breaker, 1);
+    return breaker.timeUntilRetry();
+  }
+
+  it('its answer is the open period, from 0 to the timer limit', async () => {
+    expect(await openFor(0)).toBe(0);
+    expect(await openFor(MAX_TIMEOUT_MS)).toBe(MAX_TIMEOUT_MS);
+  });
+
+  it('a bad answer falls back to the default, logged when there is a logger', async () => {
+    for (const answer of [-1, 1.5, '100', MAX_TIMEOUT_MS + 1, Number.NaN]) {
+      expect(await openFor(answer)).toBe(30_000);
+    }
+    const logger = { info: vi.fn(), warn: vi.fn() };
+    expect(await openFor('100', logger)).toBe(30_000);
+    expect(logger.warn).toHaveBeenCalledWith(
+      'circuit_breaker_bad_reset_timeout name=default resetTimeout returned "100", using 30000',
+    );
+  });
+
+  it("a restored breaker keeps the backoff's open period it was in", async () => {
+    const backoff = exponentialBackoff({ initial: 50 });
+    const { breaker, clock } = simulated({
+      name: 'db',
+      failureThreshold: 1,
+      resetTimeout: backoff,
+    });
+    await failTimes(breaker, 1);
+    const restored = new CircuitBreaker({
+      name: 'db',
+      clock,
+      resetTimeout: backoff,
+      snapshot: JSON.stringify(breaker),
+    });
+    expect(restored.timeUntilRetry()).toBe(50);
+  });
+});
+
+describe('time-window folding', () => {
+  it('successes folded in one bucket are not carried into the next', async () => {
+    const { breaker, clock } = simulated({
+      failureRateThreshold: 0.5,
+      slidingWindow: { type: 'time', duration: 1000, buckets: 2 },
+      minimumThroughput: 2,
+    });
+    clock.set(2000); // the start of a bucket
+    for (let i = 0; i < 3; i++) await breaker.call(ok);
+    clock.set(2600);
+    await breaker.call(ok);
+    clock.set(3100); // the first bucket has left the window: one success and this failure remain
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('open');
+  });
+});
