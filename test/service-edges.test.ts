@@ -467,6 +467,16 @@ describe('restoring a corrupted snapshot', () => {
       'context.stats must be an object, got null',
     ],
     [
+      'stats a number',
+      (s) => (s.snapshot.context.stats = 5 as never),
+      'context.stats must be an object, got 5',
+    ],
+    [
+      'an infinite lastFailureAt',
+      (s) => (s.snapshot.context.stats.lastFailureAt = Number.POSITIVE_INFINITY),
+      'context.stats.lastFailureAt must be a finite number or null, got Infinity',
+    ],
+    [
       'a counter with a fraction',
       (s) => (s.snapshot.context.stats.totalFailures = 1.5),
       'context.stats.totalFailures must be a non-negative integer, got 1.5',
@@ -663,6 +673,129 @@ describe('time-window folding', () => {
     clock.set(2600);
     await breaker.call(ok);
     clock.set(3100); // the first bucket has left the window: one success and this failure remain
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('open');
+  });
+});
+
+describe('fn throwing synchronously, on every path', () => {
+  it('execute and wrap: the error comes back as the rejection and counts as a failure', async () => {
+    const { breaker } = simulated();
+    const error = new Error('sync');
+    const thrower = () => {
+      throw error;
+    };
+    await expect(breaker.execute(thrower)).rejects.toBe(error);
+    await expect(breaker.execute(thrower, { signal: new AbortController().signal })).rejects.toBe(
+      error,
+    );
+    await expect(breaker.wrap(thrower)()).rejects.toBe(error);
+    const guarded = simulated({ callTimeout: 1000 }).breaker;
+    await expect(guarded.wrap(thrower)()).rejects.toBe(error);
+    expect(breaker.getStats().totalFailures).toBe(3);
+    expect(guarded.getStats().totalFailures).toBe(1);
+  });
+});
+
+describe('per-call policies through wrap and timeouts', () => {
+  it('a wrapped function is timed out like any call', async () => {
+    const { breaker, clock } = simulated({ callTimeout: 100 });
+    const hanging = breaker.wrap(() => new Promise(() => undefined))();
+    clock.increment(100);
+    await expect(hanging).rejects.toBeInstanceOf(CircuitTimeoutError);
+  });
+
+  it('a call that times out counts as slow', async () => {
+    const { breaker, clock } = simulated({
+      callTimeout: 100,
+      slowCallDuration: 50,
+      slowCallRateThreshold: 1,
+      slidingWindow: { type: 'count', size: 2 },
+      minimumThroughput: 2,
+    });
+    for (let i = 0; i < 2; i++) {
+      const call = breaker.call(() => new Promise(() => undefined)).catch(() => undefined);
+      clock.increment(100);
+      await call;
+    }
+    expect(breaker.state).toBe('open');
+  });
+
+  it('a result classifier that throws fails the call with its error, and nothing is left unhandled', async () => {
+    const unhandled = vi.fn();
+    process.on('unhandledRejection', unhandled);
+    try {
+      const { breaker } = simulated({
+        isResultFailure: () => {
+          throw new Error('classifier bug');
+        },
+      });
+      await expect(breaker.call(async () => 'x')).rejects.toThrow('classifier bug');
+      await new Promise((resolve) => setImmediate(resolve)); // one turn for unhandled rejections
+      expect(unhandled).not.toHaveBeenCalled();
+      expect(breaker.getStats().totalFailures).toBe(1);
+    } finally {
+      process.off('unhandledRejection', unhandled);
+    }
+  });
+});
+
+describe('when the clock breaks while settling', () => {
+  function breakable(options: CircuitBreakerOptions = {}) {
+    const inner = new SimulatedClock();
+    const state = { broken: false };
+    const clock: BreakerClock = {
+      now: () => {
+        if (state.broken) throw new Error('clock broke');
+        return inner.now();
+      },
+      setTimeout: (callback, ms) => inner.setTimeout(callback, ms),
+      clearTimeout: (handle) => inner.clearTimeout(handle as number),
+    };
+    return { breaker: new CircuitBreaker({ clock, ...options }), state };
+  }
+
+  it('a call settling at once rejects with the breaker error', async () => {
+    const { breaker, state } = breakable({ inspect: () => undefined });
+    state.broken = true;
+    await expect(breaker.call(() => 7)).rejects.toThrow('clock broke');
+    await expect(
+      breaker.call(() => {
+        throw new Error('own');
+      }),
+    ).rejects.toThrow('clock broke');
+  });
+
+  it('a call settling later keeps its result; the breaker error is reported on its own', async () => {
+    const { breaker, state } = breakable({ inspect: () => undefined });
+    vi.useFakeTimers();
+    try {
+      const ok = breaker.call(async () => 'value');
+      const failed = breaker.call(() => Promise.reject(new Error('own')));
+      state.broken = true;
+      await expect(ok).resolves.toBe('value');
+      await expect(failed).rejects.toThrow('own');
+      expect(() => vi.runAllTimers()).toThrow('clock broke');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('late results and rate windows', () => {
+  it('a late success does not count in the window', async () => {
+    const { breaker } = simulated({
+      failureRateThreshold: 0.5,
+      slidingWindow: { type: 'count', size: 2 },
+      minimumThroughput: 2,
+    });
+    let finish!: (value: string) => void;
+    const slow = breaker.call(() => new Promise<string>((resolve) => (finish = resolve)));
+    breaker.reset(); // the call in flight is late from now on
+    finish('late');
+    await slow;
+    await failTimes(breaker, 1);
+    expect(breaker.state).toBe('closed'); // one failure in the window, not [success, failure]
     await failTimes(breaker, 1);
     expect(breaker.state).toBe('open');
   });
