@@ -15,6 +15,8 @@ export interface RedisServer {
   resume(): void;
   /** Stops the server (its data is gone: no RDB, no AOF) and starts a new one on the same port. */
   restart(): Promise<void>;
+  /** Starts a stopped server again on the same port (empty). */
+  start(): Promise<void>;
   /** Stops the server; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -103,6 +105,9 @@ export async function startRedis(): Promise<RedisServer> {
     resume: () => child.kill('SIGCONT'),
     restart: async () => {
       await terminate(child);
+      child = await launch(port);
+    },
+    start: async () => {
       child = await launch(port);
     },
     stop: () => terminate(child),
