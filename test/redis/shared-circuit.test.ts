@@ -232,6 +232,46 @@ describe.each(CLIENT_KINDS)('shared circuit on Redis with %s', (kind: ClientKind
     expect((await a.refresh()).window).toEqual({ calls: 2, failures: 2, slow: 0 });
   });
 
+  it('outcomes seen under a generation that has since moved on are not reported', async () => {
+    const [a, b] = replicas(2, { failureThreshold: 100 });
+    if (!a || !b) throw new Error('two replicas');
+    await a.flushNow();
+    a.report({ successes: 5, failures: 5 }); // not flushed yet (the interval is a minute)
+    await b.command('forceOpen');
+    await b.command('forceClose');
+    await waitFor(() => a.state?.generation === 2, 2000, 'both commands');
+    a.report({ successes: 1, failures: 0 });
+    expect((await a.flushNow())?.window).toEqual({ calls: 1, failures: 0, slow: 0 });
+  });
+
+  it('a throwing listener is reported and the others still run; garbage messages are ignored', async () => {
+    const warnings: string[] = [];
+    const store = redisStore({
+      client: test.client,
+      flushInterval: 60_000,
+      logger: { warn: (message) => warnings.push(message) },
+    });
+    stores.push(store);
+    const name = freshName();
+    const a = store.circuit(name);
+    const heard: string[] = [];
+    a.onState(() => {
+      throw new Error('listener bug');
+    });
+    const unsubscribe = a.onState((state) => heard.push(state.state));
+    await a.flushNow();
+    await test.command(['PUBLISH', `cb:{${name}}:events`, 'not json']);
+    await a.command('forceOpen');
+    unsubscribe();
+    await a.command('forceClose');
+    expect(heard).toEqual(['closed', 'forcedOpen']);
+    expect(warnings).toEqual([
+      `redisStore: a listener of circuit ${name} threw: listener bug`,
+      `redisStore: a listener of circuit ${name} threw: listener bug`,
+      `redisStore: a listener of circuit ${name} threw: listener bug`,
+    ]);
+  });
+
   it('keeps every key of a circuit under one hash tag, each expiring', async () => {
     const name = freshName();
     const [a] = replicas(1, { halfOpenMaxCalls: 1, resetTimeout: 1, quorum: 2 }, name);
