@@ -3,13 +3,19 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { SharedCircuitOptions } from '../../src/redis/index.js';
 import type { ClientKind } from './clients.js';
-import type { ReplicaEvent, ReplicaRequest } from './replica-process.js';
 
-type Request = ReplicaRequest extends infer R
-  ? R extends { id: number }
-    ? Omit<R, 'id'>
-    : never
-  : never;
+/** What the parent asks a replica process (test/redis/replica-process.mjs). */
+type Request =
+  | { op: 'report'; failures: number; tripped?: 'consecutiveFailures' }
+  | { op: 'acquire'; count: number }
+  | { op: 'forceOpen'; for: number }
+  | { op: 'reset' };
+
+/** What a replica process sends back. */
+type ReplicaEvent =
+  | { event: 'ready' }
+  | { event: 'state'; state: string; generation: number; source: string; at: number }
+  | { event: 'reply'; id: number; result: unknown };
 
 /** A replica process as the parent test sees it. */
 export interface Replica {
@@ -19,7 +25,7 @@ export interface Replica {
   kill(): Promise<void>;
 }
 
-const script = fileURLToPath(new URL('./replica-process.ts', import.meta.url));
+const script = fileURLToPath(new URL('./replica-process.mjs', import.meta.url));
 
 /** Starts a replica process holding circuit `name`; resolves once it read the shared state. */
 export async function startReplica(
@@ -32,7 +38,7 @@ export async function startReplica(
   const child: ChildProcess = fork(
     script,
     [url, kind, name, JSON.stringify(options), String(flushInterval)],
-    { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   const states: Replica['states'] = [];
   const waiting = new Map<number, (result: unknown) => void>();

@@ -1,33 +1,46 @@
 /**
  * One replica in its own Node process, driven by the parent test over IPC: it holds one shared
  * circuit and answers requests (report, flush, acquire probes, commands); it sends every state
- * it hears, stamped with the time it heard it.
+ * it hears, stamped with the time it heard it. Plain JavaScript over the built `dist/redis.js`
+ * (the suite's global setup builds it), so a replica starts in milliseconds, without a compiler.
  */
-import { redisStore, type SharedCircuitOptions } from '../../src/redis/index.js';
-import { type ClientKind, connectClient, quietLogger } from './clients.js';
-
-export type ReplicaRequest =
-  | { id: number; op: 'report'; failures: number; tripped?: 'consecutiveFailures' }
-  | { id: number; op: 'acquire'; count: number }
-  | { id: number; op: 'forceOpen'; for: number }
-  | { id: number; op: 'reset' };
-
-export type ReplicaEvent =
-  | { event: 'ready' }
-  | { event: 'state'; state: string; generation: number; source: string; at: number }
-  | { event: 'reply'; id: number; result: unknown };
+import { Redis } from 'ioredis';
+import { createClient } from 'redis';
+import { redisStore } from '../../dist/redis.js';
 
 const [url, kind, name, options, flushInterval] = process.argv.slice(2);
-const send = (message: ReplicaEvent) => process.send?.(message);
+const send = (message) => process.send?.(message);
+const retry = (attempt) => Math.min(20 * (attempt + 1), 200);
 
-const test = await connectClient(kind as ClientKind, url ?? '');
+async function connect() {
+  if (kind === 'node-redis') {
+    const client = createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: retry },
+    });
+    client.on('error', () => undefined);
+    await client.connect();
+    return { client, close: () => client.destroy() };
+  }
+  const client = new Redis(url, {
+    enableOfflineQueue: false,
+    lazyConnect: true,
+    retryStrategy: retry,
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  return { client, close: () => client.disconnect() };
+}
+
+const connection = await connect();
 const store = redisStore({
-  client: test.client,
+  client: connection.client,
   replicaId: `pid${process.pid}`,
   flushInterval: Number(flushInterval),
-  logger: quietLogger,
+  logger: { warn: () => undefined },
 });
-const circuit = store.circuit(name ?? '', JSON.parse(options ?? '{}') as SharedCircuitOptions);
+const circuit = store.circuit(name, JSON.parse(options));
 circuit.onState((shared) =>
   send({
     event: 'state',
@@ -38,12 +51,11 @@ circuit.onState((shared) =>
   }),
 );
 
-async function handle(request: ReplicaRequest): Promise<unknown> {
+async function handle(request) {
   switch (request.op) {
     case 'report': {
-      const tripped = request.tripped;
       const startedAt = Date.now();
-      circuit.report({ successes: 0, failures: request.failures, ...(tripped ? { tripped } : {}) });
+      circuit.report({ successes: 0, failures: request.failures, tripped: request.tripped });
       const state = await circuit.flushNow();
       return { state: state?.state, generation: state?.generation, startedAt };
     }
@@ -61,17 +73,19 @@ async function handle(request: ReplicaRequest): Promise<unknown> {
       return (await circuit.command('forceOpen', { for: request.for })).generation;
     case 'reset':
       return (await circuit.command('reset')).generation;
+    default:
+      throw new Error(`unknown request ${request.op}`);
   }
 }
 
-process.on('message', (request: ReplicaRequest) => {
+process.on('message', (request) => {
   handle(request).then(
     (result) => send({ event: 'reply', id: request.id, result }),
-    (error: unknown) => send({ event: 'reply', id: request.id, result: { error: String(error) } }),
+    (error) => send({ event: 'reply', id: request.id, result: { error: String(error) } }),
   );
 });
 process.on('disconnect', () => {
-  void store.close().then(() => test.close());
+  void store.close().then(() => connection.close());
 });
 await circuit.flushNow();
 send({ event: 'ready' });
