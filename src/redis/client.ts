@@ -77,8 +77,9 @@ export interface RedisConnection {
   ): Promise<string>;
   subscribe(channel: string, listener: MessageListener): Promise<void>;
   unsubscribe(channel: string): Promise<void>;
-  /** Calls `listener` each time the subscriber (re)connects, so circuits can resync. */
-  onSubscriberReady(listener: () => void): void;
+  /** Calls `listener` each time the subscriber reconnects, so circuits can resync; returns the
+   * function that removes it. */
+  onSubscriberReady(listener: () => void): () => void;
   close(): void;
 }
 
@@ -256,7 +257,7 @@ function sharedConnection(
 ): RedisConnection {
   let subscriber: ReturnType<Driver['subscriber']> | null = null;
   let closed = false;
-  const readyListeners: Array<() => void> = [];
+  const readyListeners = new Set<() => void>();
   const getSubscriber = () => {
     if (subscriber === null) {
       subscriber = driver.subscriber();
@@ -291,7 +292,8 @@ function sharedConnection(
       await withTimeout(subscriber.unsubscribe(channel), timeout, 'unsubscribe');
     },
     onSubscriberReady(listener) {
-      readyListeners.push(listener);
+      readyListeners.add(listener);
+      return () => readyListeners.delete(listener);
     },
     close() {
       closed = true;

@@ -116,6 +116,7 @@ export class RedisSharedCircuit implements SharedCircuit {
   private subscribing: Promise<void> | null = null;
   private closed = false;
   private readonly timer: ReturnType<typeof setInterval>;
+  private readonly stopResync: () => void;
   private readonly stateListeners = new Set<(state: SharedState) => void>();
   private readonly statusListeners = new Set<(status: StoreStatus) => void>();
 
@@ -137,7 +138,7 @@ export class RedisSharedCircuit implements SharedCircuit {
       String(o.bucketMs),
     ];
     this.subscribe();
-    deps.connection.onSubscriberReady(() => void this.flushNow());
+    this.stopResync = deps.connection.onSubscriberReady(() => void this.flushNow());
     this.timer = setInterval(() => {
       if (this.flushing === null) void this.flushNow();
     }, deps.flushInterval);
@@ -269,6 +270,7 @@ export class RedisSharedCircuit implements SharedCircuit {
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
+    this.stopResync();
     if (this.pending !== null || this.inFlight !== null) await this.flushNow();
     this.closed = true;
     this.deps.onClose();

@@ -272,6 +272,33 @@ describe.each(CLIENT_KINDS)('shared circuit on Redis with %s', (kind: ClientKind
     ]);
   });
 
+  it('Redis load does not grow with traffic: one script call per flush interval', async () => {
+    const store = redisStore({ client: test.client, flushInterval: 50, logger: quietLogger });
+    stores.push(store);
+    const circuit = store.circuit(freshName(), { failureThreshold: null });
+    await circuit.flushNow();
+    const scriptCalls = async () => {
+      const info = String(await test.command(['INFO', 'commandstats']));
+      return [...info.matchAll(/cmdstat_(?:evalsha|eval):calls=(\d+)/g)].reduce(
+        (sum, match) => sum + Number(match[1]),
+        0,
+      );
+    };
+    const before = await scriptCalls();
+    const started = Date.now();
+    let reported = 0;
+    while (Date.now() - started < 500) {
+      circuit.report({ successes: 100, failures: 0 }); // 10 000 calls per second
+      reported += 100;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const calls = (await scriptCalls()) - before;
+    console.info(`${kind}: ${reported} calls in ${Date.now() - started} ms, ${calls} script calls`);
+    expect(calls).toBeGreaterThanOrEqual(3);
+    expect(calls).toBeLessThanOrEqual(14);
+    expect((await circuit.flushNow())?.window.calls).toBe(reported);
+  });
+
   it('keeps every key of a circuit under one hash tag, each expiring', async () => {
     const name = freshName();
     const [a] = replicas(1, { halfOpenMaxCalls: 1, resetTimeout: 1, quorum: 2 }, name);
