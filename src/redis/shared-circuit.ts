@@ -1,14 +1,13 @@
 import type { RedisConnection } from './client.js';
 import { checkInteger, describeValue, type ResolvedCircuitOptions } from './options.js';
+import { type Batch, checkCount, type ScriptReply, toSharedState } from './reply.js';
 import type { RedisScriptName } from './scripts.js';
 import type {
   OutcomeBatch,
   ProbeDecision,
   ProbeLease,
   SharedCircuit,
-  SharedCircuitState,
   SharedState,
-  SharedTransitionReason,
   StoreCommandKind,
   StoreCommandOptions,
   StoreStatus,
@@ -27,64 +26,8 @@ export interface SharedCircuitDeps {
   onClose: () => void;
 }
 
-/** Outcomes not yet acknowledged by Redis, tagged with the version they were seen under. */
-interface Batch {
-  seq: number;
-  epoch: string;
-  generation: number;
-  calls: number;
-  failures: number;
-  slow: number;
-  trailing: number;
-  hadSuccess: boolean;
-  vote: string;
-}
-
-interface ScriptReply {
-  state: SharedCircuitState;
-  generation: number;
-  epoch: string;
-  openUntil: number;
-  now: number;
-  since: number;
-  attempt: number;
-  reason: SharedTransitionReason;
-  detail: string;
-  consecutive: number;
-  probes: number;
-  calls: number;
-  failures: number;
-  slow: number;
-  granted?: number;
-  expiresAt?: number;
-}
-
 const COMMANDS: readonly StoreCommandKind[] = ['forceOpen', 'forceClose', 'reset', 'disable'];
 const TRIP_REASONS = ['consecutiveFailures', 'failureRate', 'slowCallRate'] as const;
-
-function toSharedState(reply: ScriptReply, source: SharedState['source']): SharedState {
-  const openUntil = reply.openUntil > 0 ? reply.openUntil : null;
-  return {
-    state: reply.state,
-    generation: reply.generation,
-    epoch: reply.epoch,
-    openUntil,
-    retryIn: openUntil === null ? null : Math.max(0, openUntil - reply.now),
-    now: reply.now,
-    since: reply.since,
-    attempt: reply.attempt,
-    reason: reply.reason,
-    detail: reply.detail,
-    consecutiveFailures: reply.consecutive,
-    probesInFlight: reply.probes,
-    window: { calls: reply.calls, failures: reply.failures, slow: reply.slow },
-    source,
-  };
-}
-
-function checkCount(option: string, value: unknown): number {
-  return checkInteger(option, value, 0, Number.MAX_SAFE_INTEGER);
-}
 
 /**
  * One breaker's shared circuit on Redis. Outcomes are counted locally and flushed every
