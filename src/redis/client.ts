@@ -145,6 +145,16 @@ function isIoRedis(client: unknown): client is IoRedisFull {
 
 /** Recognises the client and wraps it; throws a `TypeError` for anything else. */
 export function connectRedis(client: unknown, commandTimeout: number): RedisConnection {
+  // Cluster clients look alike but route commands (and pub/sub) differently: not tested yet.
+  if (
+    typeof client === 'object' &&
+    client !== null &&
+    ('masters' in client || (client as { isCluster?: unknown }).isCluster === true)
+  ) {
+    throw new TypeError(
+      'client must be a standalone node-redis or ioredis client; cluster clients are not supported yet',
+    );
+  }
   if (isNodeRedis(client)) return nodeRedisConnection(client, commandTimeout);
   if (isIoRedis(client)) return ioRedisConnection(client, commandTimeout);
   throw new TypeError(

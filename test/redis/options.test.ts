@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
+import { Cluster, Redis } from 'ioredis';
+import { createClient, createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTimeout } from '../../src/redis/client.js';
 import {
@@ -44,6 +44,17 @@ describe('redisStore options', () => {
     const make = () => redisStore((overrides === null ? null : options) as never);
     expect(make).toThrow(type);
     expect(make).toThrow(message);
+  });
+
+  it('refuses cluster clients of either library (not supported yet)', () => {
+    const ioCluster = new Cluster([], { lazyConnect: true });
+    const clients = [createCluster({ rootNodes: [] }), ioCluster];
+    for (const client of clients) {
+      expect(() => redisStore({ client: client as never, logger: quietLogger })).toThrow(
+        'cluster clients are not supported yet',
+      );
+    }
+    ioCluster.disconnect();
   });
 
   it('warns when a client queues commands while offline, and only then', () => {
