@@ -1,6 +1,16 @@
 /**
  * The seam between a breaker and shared state: what a `CircuitBreaker` `store` option talks to.
  * Nothing here knows about Redis; `redisStore()` is one implementation.
+ *
+ * How a breaker is meant to use it (the `store` option itself is not wired yet):
+ * - closed: count outcomes locally as today; hand the counts to `report()` when the local tally
+ *   is folded (never per call), with `tripped` when the local rule trips;
+ * - `onState`: a newer shared `open`/`forcedOpen`/`disabled`/`closed` becomes a machine event
+ *   with the reason `remote`; arm the open timer from `retryIn`, never from a local clock;
+ * - open and due: `acquireProbe()` before letting a probe through; `settleProbe(lease, ok)` with
+ *   its outcome; a denied probe is rejected like any call while open;
+ * - `forceOpen`/`forceClose`/`reset`/`disable` call `command()` as well as acting locally;
+ * - `onStatus`: `degraded` applies `onStoreUnavailable` (`local` | `open` | `closed`).
  */
 
 /**
