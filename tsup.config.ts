@@ -4,11 +4,12 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     diagram: 'src/diagram/index.ts',
+    redis: 'src/redis/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node18',
-  external: ['xstate'],
+  external: ['xstate', 'redis', 'ioredis'],
 });
