@@ -144,19 +144,7 @@ export const SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set([
   'fallback',
 ]);
 
-/** Events whose every occurrence is per call; listening to them turns on full fidelity. */
-export const PER_CALL_EVENTS: ReadonlySet<string> = new Set(['success', 'failure', 'reject']);
-/** Every event `on` accepts. */
-export const EVENT_TYPES: ReadonlySet<string> = new Set([
-  ...PER_CALL_EVENTS,
-  'stateChange',
-  'open',
-  'halfOpen',
-  'close',
-]);
-
-/** The token of a call the circuit turned away. Real tokens are generations, never negative. */
-
+/** Validates one amount of `recordCost`/`isCostExceeded`: finite, not negative. */
 export function checkAmount(option: string, value: unknown, integer: boolean): void {
   if (typeof value !== 'number') {
     throw new TypeError(`${option} must be a number, got ${describeValue(value)}`);
