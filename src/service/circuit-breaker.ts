@@ -94,6 +94,7 @@ export class CircuitBreaker implements Disposable {
   readonly #logger: BreakerLogger | undefined;
   readonly #backoff: ResetTimeoutFunction | undefined;
   readonly #inspect: CircuitBreakerOptions['inspect'];
+  readonly #errorStacks: boolean;
   readonly #listeners: BreakerListeners;
   readonly #unsubscribes: Array<() => void> = [];
   /** True while outcomes may be folded locally; false when someone watches every event. */
@@ -152,6 +153,11 @@ export class CircuitBreaker implements Disposable {
       );
     }
     this.#inspect = inspect;
+    const { errorStacks = false } = options;
+    if (typeof errorStacks !== 'boolean') {
+      throw new TypeError(`errorStacks must be a boolean, got ${describeValue(errorStacks)}`);
+    }
+    this.#errorStacks = errorStacks;
     this.#backoff = backoff;
     this.#fast = inspect === undefined;
     this.#listeners = new BreakerListeners(this.#config.name, this.#logger);
@@ -785,6 +791,7 @@ export class CircuitBreaker implements Disposable {
     this.#hooks ??= {
       name: this.#config.name,
       clock: this.#clock,
+      errorStacks: this.#errorStacks,
       admit: () => {
         this.#assertLive();
         return this.#admit();
@@ -981,7 +988,12 @@ export class CircuitBreaker implements Disposable {
   }
 
   #openError(): CircuitOpenError {
-    return new CircuitOpenError(this.name, this.#stateNow(), this.timeUntilRetry());
+    return new CircuitOpenError(
+      this.name,
+      this.#stateNow(),
+      this.timeUntilRetry(),
+      this.#errorStacks,
+    );
   }
 
   #assertLive(): void {

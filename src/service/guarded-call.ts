@@ -11,6 +11,8 @@ export const TURNED_AWAY: unique symbol = Symbol('turned away');
 export interface GuardedCallHooks {
   readonly name: string;
   readonly clock: BreakerClock;
+  /** Whether the breaker's own errors capture a stack trace (`errorStacks`). */
+  readonly errorStacks: boolean;
   admit(): number | typeof TURNED_AWAY;
   openError(): Error;
   succeed(generation: number, slow: boolean): void;
@@ -123,7 +125,7 @@ export function runGuardedCall<R>(
       timer = clock.setTimeout(() => {
         timer = undefined;
         if (!finish()) return;
-        const error = new CircuitTimeoutError(hooks.name, timeout);
+        const error = new CircuitTimeoutError(hooks.name, timeout, hooks.errorStacks);
         hooks.fail(generation, error, policy.slowCallDuration !== null, true);
         controller?.abort(error);
         answer(error);
