@@ -217,7 +217,13 @@ export class ReferenceBreaker {
       this.recordFailure();
       return Promise.reject(error);
     }
-    return Promise.resolve(result).then(this.#onValue, this.#onError) as Promise<R>;
+    // Observe the caller's own promise and hand it back: one reaction, no derived promise.
+    if (result instanceof Promise) {
+      result.then(this.#onValue, this.#onError);
+      return result;
+    }
+    this.recordSuccess();
+    return Promise.resolve(result);
   }
 
   /** Per-call success listener (only success: the bench row that needs it). */
@@ -240,14 +246,12 @@ export class ReferenceBreaker {
     return this.#disposed;
   }
 
-  readonly #onValue = <R>(value: R): R => {
+  readonly #onValue = (): void => {
     this.recordSuccess();
-    return value;
   };
 
-  readonly #onError = (error: unknown): never => {
+  readonly #onError = (): void => {
     this.recordFailure();
-    throw error;
   };
 
   /** One timer per call, cleared when the call settles first. */
