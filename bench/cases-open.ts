@@ -59,6 +59,7 @@ async function addRejectCall(add: AddCase): Promise<void> {
           }
         }
       },
+      dispose: () => r.dispose(),
       verify: referenceCounted(r, 'open', 'totalRejections'),
     });
   }
@@ -150,6 +151,7 @@ async function addRejectCanExecute(add: AddCase): Promise<void> {
         for (let i = 0; i < n; i++) if (r.canExecute()) admitted++;
         sink.value += admitted;
       },
+      dispose: () => r.dispose(),
       verify: referenceCounted(r, 'open', 'totalRejections'),
     });
   }

@@ -143,6 +143,10 @@ export class ReferenceBreaker {
   #consecutive = 0;
   #listeners: Array<(event: ReferenceSuccessEvent) => void> | null = null;
   #disposed = false;
+  /** Set by the reset timer: the next call may probe. */
+  #due = false;
+  #sinceClock = 0;
+  #resetTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   totalSuccesses = 0;
   totalFailures = 0;
   totalRejections = 0;
@@ -168,11 +172,17 @@ export class ReferenceBreaker {
     return this.#state === CLOSED ? 'closed' : this.#state === OPEN ? 'open' : 'halfOpen';
   }
 
-  /** Admission: one clock read while open, none while closed. */
+  /**
+   * Admission. While open, a timer flag says when the reset timeout has passed; the clock is
+   * read only every 16th rejection, so a late timer still lets the next calls through.
+   */
   canExecute(): boolean {
     if (this.#state === CLOSED) return true;
-    if (this.#state === OPEN && Date.now() >= this.#openUntil) {
-      this.#state = HALF_OPEN;
+    if (
+      this.#state === OPEN &&
+      (this.#due || ((++this.#sinceClock & 15) === 0 && Date.now() >= this.#openUntil))
+    ) {
+      this.#halfOpen();
       return true;
     }
     this.totalRejections++;
@@ -240,6 +250,8 @@ export class ReferenceBreaker {
   dispose(): void {
     this.#disposed = true;
     this.#listeners = null;
+    if (this.#resetTimer !== undefined) clearTimeout(this.#resetTimer);
+    this.#resetTimer = undefined;
   }
 
   get disposed(): boolean {
@@ -252,6 +264,11 @@ export class ReferenceBreaker {
 
   readonly #onError = (): void => {
     this.recordFailure();
+  };
+
+  readonly #onResetTimer = (): void => {
+    this.#resetTimer = undefined;
+    this.#due = true;
   };
 
   /** One timer per call, cleared when the call settles first. */
@@ -298,6 +315,17 @@ export class ReferenceBreaker {
     this.#openUntil = Date.now() + this.#resetTimeout;
     this.#consecutive = 0;
     this.#window?.clear();
+    this.#due = false;
+    if (this.#resetTimer !== undefined) clearTimeout(this.#resetTimer);
+    this.#resetTimer = setTimeout(this.#onResetTimer, Math.min(this.#resetTimeout, 2 ** 31 - 1));
+    this.#resetTimer.unref();
+  }
+
+  #halfOpen(): void {
+    this.#state = HALF_OPEN;
+    this.#due = false;
+    if (this.#resetTimer !== undefined) clearTimeout(this.#resetTimer);
+    this.#resetTimer = undefined;
   }
 
   #close(): void {
