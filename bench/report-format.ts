@@ -154,7 +154,11 @@ export function toConsole(results: Results): string {
   const floors = results.floors.map(
     (f) => `${f.title.slice(0, 70).padEnd(72)}${fmt(f.medianNs).padStart(8)} ${fx(f.ratioToBare)}`,
   );
-  return [head, ...body, ...(floors.length > 0 ? ['', 'reference costs', ...floors] : [])].join(
-    '\n',
-  );
+  const legend = `columns: ${libs.map((lib) => `${lib.id} = ${lib.title}`).join('; ')}`;
+  return [
+    head,
+    ...body,
+    legend,
+    ...(floors.length > 0 ? ['', 'reference costs', ...floors] : []),
+  ].join('\n');
 }
