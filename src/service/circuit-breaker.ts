@@ -288,6 +288,8 @@ export class CircuitBreaker implements Disposable {
           );
     const clock = this.#clock;
     this.#actor = createActor(machine, {
+      id: this.#config.name,
+      systemId: this.#config.name,
       input: pickMachineInput(machineOptions),
       snapshot: restored,
       inspect,
