@@ -4,18 +4,11 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createActor, createMachine } from 'xstate';
+import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.js';
 import { type Dashboard, startDashboard } from '../src/dashboard/index.js';
 import { BreakerRegistry } from '../src/index.js';
 import { failTimes } from './helpers.js';
 
-/** Debian's chromium: the tests never download a browser. */
-export const CHROMIUM = '/usr/bin/chromium';
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-];
 const TOKEN = 'browser-test-token';
 
 let browser: Browser;
