@@ -23,7 +23,7 @@ body > header input, body > header button, body > header label { font: inherit; 
 #replay { padding: 8px 16px; background: #fff3cd; display: flex; gap: 12px; align-items: center; }
 #replay[hidden] { display: none; }
 #replay input { flex: 1; }
-.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 12px;
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 540px), 1fr)); gap: 12px;
   padding: 12px 16px; }
 h3.section { margin: 8px 16px 0; font-size: 13px; text-transform: uppercase; color: #667; }
 .card { background: #fff; border-radius: 8px; padding: 10px 12px; border-top: 4px solid #999;
@@ -37,7 +37,7 @@ h3.section { margin: 8px 16px 0; font-size: 13px; text-transform: uppercase; col
 .card > header { display: flex; justify-content: space-between; align-items: baseline; gap: 8px; }
 .card h2 { font-size: 15px; margin: 0; overflow-wrap: anywhere; }
 .card .state { font-weight: 600; }
-.chart svg { width: 100%; height: auto; max-height: 260px; }
+.chart svg { width: 100%; height: auto; max-height: 320px; }
 .chart [data-active="true"] > path, .chart [data-active="true"] > polygon,
 .chart [data-active="true"] > ellipse { fill: #ffe08a; stroke: #b26a00; stroke-width: 2.5px; }
 .chart [data-last-edge="true"] > path { stroke: #d32f2f; stroke-width: 2.5px; }
@@ -48,7 +48,7 @@ h3.section { margin: 8px 16px 0; font-size: 13px; text-transform: uppercase; col
 .counters dd { margin: 0; }
 .counters dd.bar { background: linear-gradient(90deg, #ffcdd2 var(--fill), transparent var(--fill));
   border-radius: 3px; padding: 0 4px; }
-.timeline, .log { margin: 4px 0; padding-left: 18px; max-height: 120px; overflow: auto;
+.timeline, .log { margin: 4px 0; padding-left: 0; list-style: none; max-height: 120px; overflow: auto;
   font: 12px ui-monospace, monospace; }
 .context { max-height: 140px; overflow: auto; background: #f6f8fa; padding: 6px;
   font: 12px ui-monospace, monospace; }
