@@ -72,11 +72,11 @@ describe('the dashboard in a real browser', () => {
     expect(await card.locator('svg [data-last-edge="true"]').count()).toBeGreaterThan(0);
     const entry = card.locator('[data-transition]').first();
     await expect(entry.textContent()).resolves.toMatch(/closed → open/);
-    const reason = users.getStats() as unknown as { lastTransition?: { reason?: string } };
-    if (reason.lastTransition?.reason) {
-      await expect(entry.textContent()).resolves.toContain(reason.lastTransition.reason);
-    }
-    await expect(card.locator('.counters').textContent()).resolves.toContain('3 / 3');
+    await expect(entry.textContent()).resolves.toContain('(consecutiveFailures)');
+    await expect(entry.getAttribute('data-reason')).resolves.toBe('consecutiveFailures');
+    await expect(card.locator('.counters').textContent()).resolves.toContain(
+      'tripped at3 / 3 failures in a row',
+    );
     await expect(card.locator('.counters').textContent()).resolves.toMatch(
       /half-open in\s*(59|60)\./,
     );
@@ -112,6 +112,8 @@ describe('the dashboard in a real browser', () => {
     await page.locator('[data-breaker="users"][data-state="forcedOpen"]').waitFor();
     await expect(result.getAttribute('data-result')).resolves.toBe('204');
     expect(users.state).toBe('forcedOpen');
+    // FORCE_OPEN is drawn once, from the compound state around closed: that edge lights up.
+    await card.locator('svg [data-last-edge="true"][data-edge-to="forcedOpen"]').first().waitFor();
     await card.locator('[data-action="forceClose"]').click();
     await page.locator('[data-breaker="users"][data-state="closed"]').waitFor();
     await failTimes(users, 3);

@@ -34,9 +34,25 @@ describe('breaker and actor charts', () => {
     expect(svg).not.toContain('<?xml');
     expect(svg).not.toMatch(/<g id="/);
     const nodes = [...svg.matchAll(/data-state-node="([^"]+)"/g)].map((m) => m[1]);
-    expect(nodes.sort()).toEqual(['closed', 'forcedOpen', 'halfOpen', 'open']);
+    expect(nodes.sort()).toEqual([
+      'automatic',
+      'closed',
+      'disabled',
+      'forcedOpen',
+      'halfOpen',
+      'open',
+    ]);
+    // Every flat `breaker.state` finds its node.
+    for (const state of ['closed', 'open', 'halfOpen', 'forcedOpen', 'disabled']) {
+      expect(svg).toMatch(new RegExp(`<g class="node" data-state-node="${state}">`));
+    }
     expect(svg).toContain('data-edge-from="closed" data-edge-to="open"');
     expect(svg).toContain('data-edge-from="halfOpen" data-edge-to="closed"');
+    // The manual controls are the machine's own transitions, drawn once from its cluster.
+    expect(svg).toContain('<g class="cluster" data-machine="circuitBreaker">');
+    expect(svg).toMatch(
+      /data-edge-from="circuitBreaker" data-edge-to="forcedOpen" data-edge-from-any="automatic closed open halfOpen forcedOpen disabled"/,
+    );
   });
 
   it('maps flat names into a compound state: clusters and nested nodes', () => {
@@ -48,7 +64,10 @@ describe('breaker and actor charts', () => {
       expect(svg).toMatch(new RegExp(`<g class="node" data-state-node="${name}">`));
     }
     expect(svg).toContain('data-edge-from="forcedOpen" data-edge-to="closed"');
-    expect(svg).toContain('data-edge-from="automatic" data-edge-to="forcedOpen"');
+    expect(svg).toContain(
+      'data-edge-from="automatic" data-edge-to="forcedOpen" ' +
+        'data-edge-from-any="automatic closed open halfOpen" data-edge-to-any="forcedOpen"',
+    );
     expect(chart?.names.get('automatic.open')).toBe('open');
   });
 

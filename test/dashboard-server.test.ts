@@ -109,7 +109,12 @@ describe('the HTTP contract', () => {
       ['lastTransition', 'metrics', 'name', 'state', 'stats'].sort(),
     );
     expect(list[0]?.stats).toMatchObject({ totalFailures: 2, timesOpened: 1 });
-    expect(list[0]?.lastTransition).toMatchObject({ from: 'closed', to: 'open' });
+    expect(list[0]?.lastTransition).toMatchObject({
+      from: 'closed',
+      to: 'open',
+      reason: 'consecutiveFailures',
+    });
+    expect(list[0]?.metrics).toMatchObject({ state: 'open', failureRate: null });
     expect(list[1]?.lastTransition).toBeNull();
   });
 
@@ -174,11 +179,23 @@ describe('the event stream', () => {
 
     await failTimes(users, 2);
     const transition = await events.next(is('transition'));
-    expect(transition).toMatchObject({ name: 'users', from: 'closed', to: 'open' });
+    expect(transition).toMatchObject({
+      name: 'users',
+      from: 'closed',
+      to: 'open',
+      reason: 'consecutiveFailures',
+    });
     const opened = await events.next(is('breaker', (b) => b.state === 'open'));
     expect(opened.transitions).toHaveLength(1);
     expect(opened.retryAt).toBeGreaterThan(Date.now() + 50_000);
     expect(opened.stats).toMatchObject({ totalFailures: 2 });
+    expect(opened.trip).toMatchObject({
+      reason: 'consecutiveFailures',
+      consecutiveFailures: 2,
+      failureThreshold: 2,
+    });
+    users.forceOpen();
+    await events.next(is('breaker', (b) => b.state === 'forcedOpen' && b.trip === null));
 
     registry.get('late');
     await events.next(is('breaker', (b) => b.name === 'late'));

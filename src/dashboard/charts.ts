@@ -15,6 +15,17 @@ export interface Chart {
   names: ReadonlyMap<string, string>;
 }
 
+/** A state as the SVG is marked up with it. */
+export interface MarkedState {
+  /** The `data-state-node` name. */
+  name: string;
+  compound: boolean;
+  /** Its name and the names of every state inside it. */
+  within: string[];
+  /** The machine's root node, not a state of it. */
+  root: boolean;
+}
+
 interface StateNodeLike {
   id: string;
   key: string;
@@ -45,7 +56,7 @@ const escapeAttribute = (text: string): string =>
  * has that key (so a flat `breaker.state` such as `open` finds `automatic.open`), else its path.
  */
 function stateNames(machine: AnyStateMachine): {
-  byId: Map<string, { path: string; name: string; compound: boolean }>;
+  byId: Map<string, MarkedState>;
   byPath: Map<string, string>;
 } {
   const nodes: StateNodeLike[] = [];
@@ -58,13 +69,27 @@ function stateNames(machine: AnyStateMachine): {
   visit(machine.root as unknown as StateNodeLike);
   const keyCount = new Map<string, number>();
   for (const node of nodes) keyCount.set(node.key, (keyCount.get(node.key) ?? 0) + 1);
-  const byId = new Map<string, { path: string; name: string; compound: boolean }>();
   const byPath = new Map<string, string>();
   for (const node of nodes) {
     const path = node.path.join('.');
-    const name = keyCount.get(node.key) === 1 ? node.key : path;
-    byId.set(node.id, { path, name, compound: Object.keys(node.states).length > 0 });
-    byPath.set(path, name);
+    byPath.set(path, keyCount.get(node.key) === 1 ? node.key : path);
+  }
+  const byId = new Map<string, MarkedState>();
+  // The machine itself, drawn as a cluster when it has transitions of its own (such as the
+  // breaker's manual controls): its edges stand for every state.
+  const root = machine.root as unknown as StateNodeLike;
+  byId.set(root.id, { name: root.key, compound: true, within: [...byPath.values()], root: true });
+  for (const node of nodes) {
+    const path = node.path.join('.');
+    const within = [...byPath]
+      .filter(([other]) => other === path || other.startsWith(`${path}.`))
+      .map(([, name]) => name);
+    byId.set(node.id, {
+      name: byPath.get(path) ?? path,
+      compound: Object.keys(node.states).length > 0,
+      within,
+      root: false,
+    });
   }
   return { byId, byPath };
 }
@@ -75,10 +100,7 @@ function stateNames(machine: AnyStateMachine): {
  * names a group by the DOT node id in its `<title>`, which `toDot` makes the XState state id.
  * The prolog, fixed size and Graphviz's own element ids (which repeat across charts) are dropped.
  */
-export function annotateSvg(
-  svg: string,
-  byId: ReadonlyMap<string, { name: string; compound: boolean }>,
-): string {
+export function annotateSvg(svg: string, byId: ReadonlyMap<string, MarkedState>): string {
   const start = svg.indexOf('<svg');
   const body = (start < 0 ? svg : svg.slice(start))
     .replace(/<!--[\s\S]*?-->\n?/g, '')
@@ -91,7 +113,9 @@ export function annotateSvg(
       const titled = (attributes: string) => `${open}${attributes}>\n<title>${rawTitle}</title>`;
       if (kind === 'cluster') {
         const state = byId.get(title.replace(/^cluster_/, ''));
-        return titled(state ? ` data-state-node="${escapeAttribute(state.name)}"` : '');
+        if (state === undefined) return titled('');
+        const attribute = state.root ? 'data-machine' : 'data-state-node';
+        return titled(` ${attribute}="${escapeAttribute(state.name)}"`);
       }
       if (kind === 'node') {
         const state = byId.get(title);
@@ -104,9 +128,12 @@ export function annotateSvg(
         const from = byId.get(title.slice(0, at));
         const to = byId.get(title.slice(at + 2));
         if (from && to) {
-          return titled(
-            ` data-edge-from="${escapeAttribute(from.name)}" data-edge-to="${escapeAttribute(to.name)}"`,
-          );
+          // An edge drawn once from (or to) a compound state stands for each state inside it.
+          const ends =
+            ` data-edge-from="${escapeAttribute(from.name)}" data-edge-to="${escapeAttribute(to.name)}"` +
+            ` data-edge-from-any="${escapeAttribute(from.within.join(' '))}"` +
+            ` data-edge-to-any="${escapeAttribute(to.within.join(' '))}"`;
+          return titled(ends);
         }
       }
       return titled('');

@@ -127,9 +127,15 @@ export function dashboardClient(): void {
       edge.removeAttribute('data-last-edge');
     }
     if (last === null) return;
-    const edges = holder.querySelectorAll(
+    let edges = holder.querySelectorAll(
       `${select('data-edge-from', last.from)}${select('data-edge-to', last.to)}`,
     );
+    // Not drawn between these two: an edge drawn once for a compound state around either end.
+    if (edges.length === 0) {
+      edges = holder.querySelectorAll(
+        `[data-edge-from-any~="${CSS.escape(last.from)}"][data-edge-to-any~="${CSS.escape(last.to)}"]`,
+      );
+    }
     for (const edge of Array.from(edges)) edge.setAttribute('data-last-edge', 'true');
   }
 
@@ -215,6 +221,18 @@ export function dashboardClient(): void {
         `${percent(rate)} / ${percent(limit)}${below}`,
         typeof rate === 'number' ? rate / limit : null,
       ]);
+    }
+    const trip = view.trip;
+    if (trip && view.state !== 'closed') {
+      const why =
+        trip.reason === 'failureRate'
+          ? `failure rate ${percent(trip.failureRate)} / ${percent(trip.failureRateThreshold)} over ${trip.calls} calls`
+          : trip.reason === 'slowCallRate'
+            ? `slow-call rate ${percent(trip.slowCallRate)} / ${percent(trip.slowCallRateThreshold)} over ${trip.calls} calls`
+            : trip.reason === 'consecutiveFailures'
+              ? `${trip.consecutiveFailures} / ${trip.failureThreshold} failures in a row`
+              : trip.reason;
+      rows.push(['tripped at', why, null]);
     }
     if (view.retryAt !== null) {
       const left = Math.max(0, view.retryAt - Date.now());
