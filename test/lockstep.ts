@@ -324,6 +324,18 @@ export class LockStep {
     this.ref.forceOpen();
   }
 
+  forceOpenFor(ms: number): void {
+    if (this.breaker.state === 'open') this.#generation += 1; // re-entered silently
+    this.breaker.forceOpen({ for: ms });
+    this.ref.forceOpenFor(ms);
+  }
+
+  disable(): void {
+    if (this.breaker.state === 'disabled') this.#generation += 1; // re-entered silently
+    this.breaker.disable();
+    this.ref.disable();
+  }
+
   forceClose(): void {
     this.#bumpIfClosed();
     this.breaker.forceClose();

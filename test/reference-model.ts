@@ -14,7 +14,7 @@
  * the one place that says how long `open` lasts.
  */
 
-export type RefState = 'closed' | 'open' | 'halfOpen' | 'forcedOpen';
+export type RefState = 'closed' | 'open' | 'halfOpen' | 'forcedOpen' | 'disabled';
 
 /** The core options (issue 2). Issue 3's options are added here, each optional. */
 export interface RefConfig {
@@ -128,6 +128,8 @@ export class ReferenceBreaker {
   /** Bumped on every state entry and by reset/forceClose in closed. */
   generation = 0;
   openedAt: number | null = null;
+  /** How long the current open period lasts: the reset timeout, or `forceOpen({ for })`'s. */
+  openPeriod: number;
   halfOpenInFlight = 0;
   halfOpenSuccesses = 0;
   readonly stats: RefStats = zeroStats();
@@ -138,6 +140,7 @@ export class ReferenceBreaker {
     this.config = config;
     this.now = now;
     this.policy = policy;
+    this.openPeriod = config.resetTimeout;
   }
 
   /** Probe successes in a row that close a half-open circuit. */
@@ -152,7 +155,7 @@ export class ReferenceBreaker {
 
   /** Clock time at which an open circuit may let a probe through. */
   dueAt(): number {
-    return (this.openedAt ?? 0) + this.retryDelay();
+    return (this.openedAt ?? 0) + this.openPeriod;
   }
 
   /**
@@ -179,6 +182,7 @@ export class ReferenceBreaker {
   request(): Ticket | typeof REJECTED {
     switch (this.state) {
       case 'closed':
+      case 'disabled':
         return this.generation;
       case 'open':
         if (this.now >= this.dueAt()) {
@@ -221,6 +225,7 @@ export class ReferenceBreaker {
       if (late) return;
       stats.consecutiveFailures += 1;
     }
+    if (this.state === 'disabled') return; // counted, never trips
     if (this.state === 'closed') {
       const reason = this.policy.shouldTrip(outcome, this.now, stats);
       if (reason !== null) this.#enter('open', this.now, reason);
@@ -258,6 +263,17 @@ export class ReferenceBreaker {
 
   forceOpen(): void {
     this.#enter('forcedOpen', this.now, 'forced');
+  }
+
+  /** `forceOpen({ for })`: open for `ms`, then half-open as usual. */
+  forceOpenFor(ms: number): void {
+    this.#enter('open', this.now, 'forced');
+    this.openPeriod = ms;
+  }
+
+  /** `disable()`: admit everything, count, never trip. */
+  disable(): void {
+    this.#enter('disabled', this.now, 'disabled');
   }
 
   forceClose(): void {
@@ -322,10 +338,11 @@ export class ReferenceBreaker {
     if (to === 'open' || to === 'forcedOpen') {
       if (moved) this.stats.timesOpened += 1;
       this.openedAt = at;
+      this.openPeriod = this.retryDelay();
     } else if (to === 'halfOpen') {
       this.stats.timesHalfOpened += 1;
     } else {
-      if (moved) this.stats.timesClosed += 1;
+      if (moved && to === 'closed') this.stats.timesClosed += 1;
       this.openedAt = null;
     }
   }
