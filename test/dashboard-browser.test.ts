@@ -69,7 +69,9 @@ describe('the dashboard in a real browser', () => {
     await expect(
       card.locator('svg [data-state-node="closed"]').getAttribute('data-active'),
     ).resolves.toBe('false');
-    expect(await card.locator('svg [data-last-edge="true"]').count()).toBeGreaterThan(0);
+    // Of the edges from closed to open, the one of this reason is lit.
+    const lit = await card.locator('svg [data-last-edge="true"] text').allTextContents();
+    expect(lit).toEqual([expect.stringContaining('consecutiveFailures')]);
     const entry = card.locator('[data-transition]').first();
     await expect(entry.textContent()).resolves.toMatch(/closed → open/);
     await expect(entry.textContent()).resolves.toContain('(consecutiveFailures)');

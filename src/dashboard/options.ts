@@ -4,7 +4,7 @@ import type { BreakerRegistry } from '../registry/breaker-registry.js';
 
 /**
  * Options of `startDashboard(options)`. Give a `registry` to watch live breakers, or a `trace`
- * to replay a recorded session with no live breakers.
+ * to replay a recorded session with no live breakers. `undefined` means "not given".
  *
  * @example
  * ```ts
@@ -13,21 +13,21 @@ import type { BreakerRegistry } from '../registry/breaker-registry.js';
  */
 export interface DashboardOptions {
   /** The breakers to show. Breakers added to it later appear as they are created. */
-  registry?: BreakerRegistry;
+  registry?: BreakerRegistry | undefined;
   /** TCP port; `0` (the default) picks a free one, see `url`. */
-  port?: number;
+  port?: number | undefined;
   /**
    * Interface to bind (default `127.0.0.1`). A non-loopback host needs a `token`: the page shows
    * every breaker's configuration and traffic.
    */
-  host?: string;
+  host?: string | undefined;
   /**
    * Enables force open / force close / reset, for requests with `Authorization: Bearer <token>`.
    * Without it the dashboard is read-only.
    */
-  token?: string;
+  token?: string | undefined;
   /** Path of a trace (JSON Lines, as the page downloads it) to replay instead of live breakers. */
-  trace?: string;
+  trace?: string | undefined;
 }
 
 /** The options after validation. */

@@ -136,7 +136,18 @@ export function dashboardClient(): void {
         `[data-edge-from-any~="${CSS.escape(last.from)}"][data-edge-to-any~="${CSS.escape(last.to)}"]`,
       );
     }
-    for (const edge of Array.from(edges)) edge.setAttribute('data-last-edge', 'true');
+    // Several edges may join the two states (one per reason): prefer those whose label names
+    // the reason (`FAILURE [failureRateReached]` for `failureRate`), else light them all.
+    const reason = String(last.reason ?? '').toLowerCase();
+    const stem = reason.length > 6 ? reason.slice(0, -3) : reason;
+    const candidates = Array.from(edges);
+    const named = candidates.filter((edge) => {
+      const label = (edge.querySelector('text')?.textContent ?? '').toLowerCase();
+      return label.includes(reason) || label.includes(stem);
+    });
+    for (const edge of named.length > 0 ? named : candidates) {
+      edge.setAttribute('data-last-edge', 'true');
+    }
   }
 
   function newBreakerCard(name: string): HTMLElement {
