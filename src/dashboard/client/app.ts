@@ -242,7 +242,11 @@ export function dashboardClient(): void {
             ? `slow-call rate ${percent(trip.slowCallRate)} / ${percent(trip.slowCallRateThreshold)} over ${trip.calls} calls`
             : trip.reason === 'consecutiveFailures'
               ? `${trip.consecutiveFailures} / ${trip.failureThreshold} failures in a row`
-              : trip.reason;
+              : trip.reason === 'probeFailure'
+                ? 'a half-open probe failed'
+                : trip.reason === 'retryAfter'
+                  ? `the service asked for ${trip.retryAfter} ms`
+                  : trip.reason;
       rows.push(['tripped at', why, null]);
     }
     if (view.retryAt !== null) {
