@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -153,6 +154,29 @@ describe('the HTTP contract', () => {
     expect((await post(dashboard, '/api/breakers/users/reset', TOKEN)).status).toBe(409);
   });
 
+  it('bound to loopback, it answers only requests naming a loopback host', async () => {
+    const { dashboard } = await live();
+    const { port } = new URL(dashboard.url);
+    const status = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const request = httpRequest(
+          { host: '127.0.0.1', port, path: '/api/breakers', headers: { host } },
+          (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          },
+        );
+        request.on('error', reject);
+        request.end();
+      });
+    expect(await status('evil.example')).toBe(403);
+    expect(await status('evil.example:80')).toBe(403);
+    expect(await status('[bad')).toBe(403);
+    expect(await status(`localhost:${port}`)).toBe(200);
+    expect(await status(`127.0.0.1:${port}`)).toBe(200);
+    expect(await status(`[::1]:${port}`)).toBe(200);
+  });
+
   it('names with slashes and spaces work once encoded', async () => {
     const { registry, dashboard } = await live({ token: TOKEN });
     const odd = registry.get('pay/ments eu');
@@ -273,10 +297,17 @@ describe('dashboard.inspect', () => {
     });
     counter.start();
     cleanups.push(() => counter.stop());
+    const early = await openEvents(dashboard.url);
+    cleanups.push(() => early.close());
+    await early.next(is('actor')); // sent to the pages connected then
     const events = await openEvents(dashboard.url);
     cleanups.push(() => events.close());
     const view = await events.next(is('actor'));
-    expect(view).toMatchObject({ value: 'idle', active: ['idle'] });
+    expect(view).toMatchObject({ value: 'idle', active: ['idle'], chart: expect.any(String) });
+    expect(view.events.map((e) => e.type)).toEqual(['xstate.init']);
+    const chart = events.received.find(is('chart', (c) => c.key === view.chart));
+    expect(chart?.svg).toContain('data-state-node="idle"');
+    expect(events.received.indexOf(chart as never)).toBeLessThan(events.received.indexOf(view));
   });
 });
 

@@ -3,6 +3,7 @@ import type { BreakerRegistry } from '../registry/breaker-registry.js';
 import type { CircuitBreaker } from '../service/circuit-breaker.js';
 import { BreakerWatch } from './breaker-watch.js';
 import type { Chart } from './charts.js';
+import { ACTOR_LOG_LENGTH } from './inspector.js';
 import type { ActorView, BreakerView, DashboardMessage } from './protocol.js';
 
 /** How often breakers' counters are read and, where they changed, pushed (ms). */
@@ -19,6 +20,8 @@ export class DashboardHub {
   readonly #clients = new Set<ServerResponse>();
   readonly #watches = new Map<string, BreakerWatch>();
   readonly #charts = new Map<string, Chart>();
+  /** Each inspected actor as a page connecting now needs it: its whole log so far. */
+  readonly #actors = new Map<string, ActorView>();
   readonly #session: DashboardMessage;
   readonly #breakerChart: Chart | null;
   readonly #timers: Array<ReturnType<typeof setInterval>> = [];
@@ -72,6 +75,7 @@ export class DashboardHub {
     const history: DashboardMessage[] = [this.#session];
     for (const { key, svg } of this.#charts.values()) history.push({ type: 'chart', key, svg });
     for (const view of this.views()) history.push({ type: 'breaker', ...view });
+    for (const view of this.#actors.values()) history.push({ type: 'actor', ...view });
     for (const message of history) response.write(frame(message));
     this.#clients.add(response);
     response.on('close', () => this.#clients.delete(response));
@@ -83,6 +87,8 @@ export class DashboardHub {
       this.#charts.set(chart.key, chart);
       this.#publish({ type: 'chart', key: chart.key, svg: chart.svg });
     }
+    const log = [...(this.#actors.get(view.id)?.events ?? []), ...view.events];
+    this.#actors.set(view.id, { ...view, events: log.slice(-ACTOR_LOG_LENGTH) });
     this.#publish({ type: 'actor', ...view });
   }
 

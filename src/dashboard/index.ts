@@ -23,7 +23,7 @@ import { circuitBreakerMachine } from '../machine/machine.js';
 import { ChartCache, type SvgRenderer } from './charts.js';
 import { DashboardHub } from './hub.js';
 import { ActorInspector } from './inspector.js';
-import { type DashboardOptions, resolveDashboardOptions } from './options.js';
+import { type DashboardOptions, isLoopbackHost, resolveDashboardOptions } from './options.js';
 import { route } from './server.js';
 import { readTrace } from './trace.js';
 
@@ -97,10 +97,11 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     mode: trace === null ? 'live' : 'replay',
     admin: resolved.token !== null,
   });
+  const loopbackOnly = isLoopbackHost(resolved.host);
   const inspector = new ActorInspector(charts, (view, chart) => hub.publishActor(view, chart));
   const server = createServer((request, response) => {
     try {
-      route(request, response, { hub, token: resolved.token, trace });
+      route(request, response, { hub, token: resolved.token, trace, loopbackOnly });
     } catch {
       if (!response.headersSent) response.writeHead(500);
       response.end();

@@ -19,7 +19,6 @@ interface TrackedActor {
   value: unknown;
   context: unknown;
   status: string;
-  log: ActorEventView[];
   unsent: ActorEventView[];
 }
 
@@ -92,11 +91,6 @@ export class ActorInspector {
     }
   };
 
-  /** The current view of every inspected actor (for a page that connects later). */
-  views(): ActorView[] {
-    return [...this.#byId.values()].map((actor) => this.#view(actor, actor.log));
-  }
-
   /** Stops sending; actors created with `inspect` keep running untouched. */
   close(): void {
     this.#closed = true;
@@ -114,7 +108,6 @@ export class ActorInspector {
       value: null,
       context: null,
       status: 'active',
-      log: [],
       unsent: [],
     };
     this.#byRef.set(actorRef, actor);
@@ -129,8 +122,6 @@ export class ActorInspector {
     actor.context = toPlain(snapshot.context ?? null);
     actor.status = typeof snapshot.status === 'string' ? snapshot.status : 'active';
     const entry = { type: String(event.event.type), at: Date.now() };
-    actor.log.push(entry);
-    if (actor.log.length > ACTOR_LOG_LENGTH) actor.log.shift();
     actor.unsent.push(entry);
     if (actor.unsent.length > ACTOR_LOG_LENGTH) actor.unsent.shift();
     this.#dirty.add(actor);
@@ -143,13 +134,13 @@ export class ActorInspector {
   #flush(): void {
     this.#timer = undefined;
     for (const actor of this.#dirty) {
-      this.#publish(this.#view(actor, actor.unsent), actor.chart);
+      this.#publish(this.#view(actor), actor.chart);
       actor.unsent = [];
     }
     this.#dirty.clear();
   }
 
-  #view(actor: TrackedActor, events: ActorEventView[]): ActorView {
+  #view(actor: TrackedActor): ActorView {
     return {
       id: actor.id,
       chart: actor.chart?.key ?? null,
@@ -157,7 +148,7 @@ export class ActorInspector {
       active: actor.chart ? activeStateNames(actor.value, actor.chart.names) : [],
       context: actor.context,
       status: actor.status,
-      events: [...events],
+      events: [...actor.unsent],
     };
   }
 }

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DASHBOARD_HTML, DASHBOARD_SCRIPT } from './client/page.js';
 import type { DashboardHub } from './hub.js';
+import { isLoopbackHost } from './options.js';
 
 /** The admin actions of `POST /api/breakers/:name/:action`. */
 const ACTIONS = {
@@ -28,6 +29,19 @@ export interface RouteContext {
   token: string | null;
   /** The trace being replayed (JSON Lines), or null for a live session. */
   trace: string | null;
+  /**
+   * Bound to a loopback address: then only requests naming a loopback host are answered, so a
+   * web page whose domain was rebound to 127.0.0.1 cannot read the breakers.
+   */
+  loopbackOnly: boolean;
+}
+
+function hostIsLoopback(header: string | undefined): boolean {
+  try {
+    return header !== undefined && isLoopbackHost(new URL(`http://${header}`).hostname);
+  } catch {
+    return false;
+  }
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string): void {
@@ -91,6 +105,9 @@ function admin(
 
 /** Answers one request of the dashboard's HTTP contract. */
 export function route(request: IncomingMessage, response: ServerResponse, context: RouteContext) {
+  if (context.loopbackOnly && !hostIsLoopback(request.headers.host)) {
+    return sendStatus(response, 403, 'this dashboard answers to localhost addresses only');
+  }
   const path = new URL(request.url ?? '/', 'http://dashboard').pathname;
   const adminMatch = /^\/api\/breakers\/([^/]+)\/([^/]+)$/.exec(path);
   if (adminMatch) {

@@ -415,19 +415,23 @@ export function dashboardClient(): void {
     seek(messages.length - 1);
   }
 
-  /** Shows the session as it was after message `position`: replayed from the start. */
-  function seek(position: number): void {
+  function clearPage(): void {
     breakers = new Map();
     actors = new Map();
     charts.clear();
-    for (const message of replayMessages) if (message.type === 'chart') apply(message);
-    for (const message of replayMessages.slice(0, position + 1)) {
-      if (message.type !== 'chart') apply(message);
-    }
     breakersEl.replaceChildren();
     actorsEl.replaceChildren();
     breakerCards.clear();
     actorCards.clear();
+  }
+
+  /** Shows the session as it was after message `position`: replayed from the start. */
+  function seek(position: number): void {
+    clearPage();
+    for (const message of replayMessages) if (message.type === 'chart') apply(message);
+    for (const message of replayMessages.slice(0, position + 1)) {
+      if (message.type !== 'chart') apply(message);
+    }
     for (const name of breakers.keys()) mark(`b${name}`);
     for (const id of actors.keys()) mark(`a${id}`);
     const at = replayMessages[position]?.t;
@@ -470,6 +474,8 @@ export function dashboardClient(): void {
         });
       return;
     }
+    // A (re)connected stream starts over with the whole session: drop what the page had.
+    if (message.type === 'session') clearPage();
     record(message);
     apply(message);
   };
