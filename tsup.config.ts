@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     diagram: 'src/diagram/index.ts',
+    redis: 'src/redis/index.ts',
     dashboard: 'src/dashboard/index.ts',
   },
   format: ['esm', 'cjs'],
@@ -11,5 +12,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node18',
-  external: ['xstate'],
+  external: ['xstate', 'redis', 'ioredis', '@viz-js/viz'],
 });
