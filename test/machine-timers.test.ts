@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { createActor, SimulatedClock } from 'xstate';
+import { type CircuitBreakerInput, circuitBreakerMachine } from '../src/index.js';
+import { resolveBreakerConfig } from '../src/machine/options.js';
+import { windowTrips } from '../src/machine/rules.js';
+
+/** The bare machine on a simulated clock at t=1000, with the breaker's own `after` timers. */
+function machineAt1000(input: CircuitBreakerInput) {
+  const clock = new SimulatedClock();
+  clock.set(1000);
+  const actor = createActor(circuitBreakerMachine, { input, clock });
+  actor.start();
+  const fail = (at: number, slow = false) =>
+    actor.send({ type: 'FAILURE', at, generation: actor.getSnapshot().context.generation, slow });
+  return { clock, actor, fail };
+}
+
+describe("the machine's own timers", () => {
+  it('stamp the move to halfOpen with the time the reset timeout was due', () => {
+    const { clock, actor, fail } = machineAt1000({ failureThreshold: 1, resetTimeout: 500 });
+    fail(1000);
+    expect(actor.getSnapshot().context.stats.lastTransition).toMatchObject({
+      to: 'open',
+      at: 1000,
+    });
+    clock.increment(500);
+    expect(actor.getSnapshot().context.stats.lastTransition).toEqual({
+      from: 'open',
+      to: 'halfOpen',
+      at: 1500,
+      reason: 'resetTimeout',
+    });
+    actor.stop();
+  });
+
+  it('stamp the move back to open with the time halfOpenMaxWait ran out', () => {
+    const { clock, actor, fail } = machineAt1000({
+      failureThreshold: 1,
+      resetTimeout: 500,
+      halfOpenMaxWait: 200,
+    });
+    fail(1000);
+    clock.increment(500);
+    clock.increment(200);
+    expect(actor.getSnapshot().context.stats.lastTransition).toEqual({
+      from: 'halfOpen',
+      to: 'open',
+      at: 1700,
+      reason: 'halfOpenMaxWait',
+    });
+    actor.stop();
+  });
+
+  it('a failure that is not slow never trips the slow-call rate', () => {
+    const { actor, fail } = machineAt1000({
+      failureThreshold: 100,
+      slowCallRateThreshold: 0.5,
+      slowCallDuration: 100,
+      slidingWindow: { type: 'count', size: 4 },
+      minimumThroughput: 2,
+    });
+    fail(1000, true);
+    fail(1001);
+    fail(1002);
+    expect(actor.getSnapshot().context.stats.lastTransition).toBeNull();
+    fail(1003, true); // 2 slow of 4: the rate is reached
+    expect(actor.getSnapshot().context.stats.lastTransition).toMatchObject({
+      to: 'open',
+      reason: 'slowCallRate',
+    });
+    actor.stop();
+  });
+});
+
+describe('windowTrips', () => {
+  it('is either rate policy saying the window should open the circuit', () => {
+    const config = resolveBreakerConfig({
+      failureRateThreshold: 0.5,
+      slowCallRateThreshold: 0.8,
+      slowCallDuration: 100,
+      slidingWindow: { type: 'count', size: 10 },
+      minimumThroughput: 4,
+    });
+    expect(windowTrips(config, { calls: 4, failures: 2, slowCalls: 0 })).toBe(true);
+    expect(windowTrips(config, { calls: 5, failures: 1, slowCalls: 4 })).toBe(true);
+    expect(windowTrips(config, { calls: 5, failures: 2, slowCalls: 3 })).toBe(false);
+    expect(windowTrips(config, { calls: 3, failures: 3, slowCalls: 3 })).toBe(false); // too few
+  });
+});
