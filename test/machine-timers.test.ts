@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
 import { type CircuitBreakerInput, circuitBreakerMachine } from '../src/index.js';
+import { outcomeCode } from '../src/machine/guards.js';
 import { resolveBreakerConfig } from '../src/machine/options.js';
 import { windowTrips } from '../src/machine/rules.js';
 
@@ -61,9 +62,15 @@ describe("the machine's own timers", () => {
     });
     fail(1000, true);
     fail(1001);
-    fail(1002);
     expect(actor.getSnapshot().context.stats.lastTransition).toBeNull();
-    fail(1003, true); // 2 slow of 4: the rate is reached
+    actor.send({
+      type: 'SUCCESS',
+      at: 1003,
+      generation: actor.getSnapshot().context.generation,
+      slow: false,
+    });
+    expect(actor.getSnapshot().context.stats.lastTransition).toBeNull();
+    fail(1004, true); // 2 slow of the last 4: the rate is reached
     expect(actor.getSnapshot().context.stats.lastTransition).toMatchObject({
       to: 'open',
       reason: 'slowCallRate',
@@ -85,5 +92,19 @@ describe('windowTrips', () => {
     expect(windowTrips(config, { calls: 5, failures: 1, slowCalls: 4 })).toBe(true);
     expect(windowTrips(config, { calls: 5, failures: 2, slowCalls: 3 })).toBe(false);
     expect(windowTrips(config, { calls: 3, failures: 3, slowCalls: 3 })).toBe(false); // too few
+  });
+});
+
+describe('outcomeCode', () => {
+  it('codes failures and slowness, and nothing for events that are not outcomes', () => {
+    expect(outcomeCode({ type: 'SUCCESS', at: 1, generation: 0 })).toBe(0);
+    expect(outcomeCode({ type: 'REQUEST', at: 1 })).toBe(0);
+    const failure = outcomeCode({ type: 'FAILURE', at: 1, generation: 0 });
+    const slowSuccess = outcomeCode({ type: 'SUCCESS', at: 1, generation: 0, slow: true });
+    expect(failure).not.toBe(0);
+    expect(slowSuccess).not.toBe(0);
+    expect(outcomeCode({ type: 'FAILURE', at: 1, generation: 0, slow: true })).toBe(
+      failure | slowSuccess,
+    );
   });
 });
