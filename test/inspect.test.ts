@@ -213,7 +213,7 @@ describe('a breaker inspected through the Stately inspector server', () => {
     );
     const { messages } = receiver;
     expect(summarize(messages)).toEqual([
-      'actor inspected', // the breaker's name, as actor id,
+      'actor inspected',
       'event xstate.init',
       'snapshot closed after xstate.init',
       'event SUCCESS',

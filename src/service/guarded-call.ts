@@ -1,14 +1,19 @@
 import type { BreakerClock } from './clock.js';
 import { CircuitTimeoutError } from './errors.js';
 
+/** What admission answers when the circuit turns a call away. */
+export const TURNED_AWAY: unique symbol = Symbol('turned away');
+
 /**
  * What a guarded call needs from its breaker. `admit` returns the generation the call starts in
- * or -1 when the circuit turns it away; the settle hooks record the outcome.
+ * or {@link TURNED_AWAY}; the settle hooks record the outcome.
  */
 export interface GuardedCallHooks {
   readonly name: string;
   readonly clock: BreakerClock;
-  admit(): number;
+  /** Whether the breaker's own errors capture a stack trace (`errorStacks`). */
+  readonly errorStacks: boolean;
+  admit(): number | typeof TURNED_AWAY;
   openError(): Error;
   succeed(generation: number, slow: boolean): void;
   fail(generation: number, error: unknown, slow: boolean, timeout: boolean): void;
@@ -88,8 +93,9 @@ export function runGuardedCall<R>(
       }
     };
     if (callerSignal?.aborted) return reject(callerSignal.reason);
-    const generation = hooks.admit();
-    if (generation < 0) return answer(hooks.openError());
+    const admitted = hooks.admit();
+    if (admitted === TURNED_AWAY) return answer(hooks.openError());
+    const generation = admitted;
 
     const { clock } = hooks;
     const started = policy.slowCallDuration === null ? 0 : clock.now();
@@ -119,7 +125,7 @@ export function runGuardedCall<R>(
       timer = clock.setTimeout(() => {
         timer = undefined;
         if (!finish()) return;
-        const error = new CircuitTimeoutError(hooks.name, timeout);
+        const error = new CircuitTimeoutError(hooks.name, timeout, hooks.errorStacks);
         hooks.fail(generation, error, policy.slowCallDuration !== null, true);
         controller?.abort(error);
         answer(error);
