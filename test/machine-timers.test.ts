@@ -3,7 +3,6 @@ import { createActor, SimulatedClock } from 'xstate';
 import { type CircuitBreakerInput, circuitBreakerMachine } from '../src/index.js';
 import { outcomeCode } from '../src/machine/guards.js';
 import { resolveBreakerConfig } from '../src/machine/options.js';
-import { windowTrips } from '../src/machine/rules.js';
 
 /** The bare machine on a simulated clock at t=1000, with the breaker's own `after` timers. */
 function machineAt1000(input: CircuitBreakerInput) {
@@ -76,22 +75,6 @@ describe("the machine's own timers", () => {
       reason: 'slowCallRate',
     });
     actor.stop();
-  });
-});
-
-describe('windowTrips', () => {
-  it('is either rate policy saying the window should open the circuit', () => {
-    const config = resolveBreakerConfig({
-      failureRateThreshold: 0.5,
-      slowCallRateThreshold: 0.8,
-      slowCallDuration: 100,
-      slidingWindow: { type: 'count', size: 10 },
-      minimumThroughput: 4,
-    });
-    expect(windowTrips(config, { calls: 4, failures: 2, slowCalls: 0 })).toBe(true);
-    expect(windowTrips(config, { calls: 5, failures: 1, slowCalls: 4 })).toBe(true);
-    expect(windowTrips(config, { calls: 5, failures: 2, slowCalls: 3 })).toBe(false);
-    expect(windowTrips(config, { calls: 3, failures: 3, slowCalls: 3 })).toBe(false); // too few
   });
 });
 
