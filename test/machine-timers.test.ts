@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { createActor, SimulatedClock } from 'xstate';
 import { type CircuitBreakerInput, circuitBreakerMachine } from '../src/index.js';
 import { outcomeCode } from '../src/machine/guards.js';
-import { resolveBreakerConfig } from '../src/machine/options.js';
 
 /** The bare machine on a simulated clock at t=1000, with the breaker's own `after` timers. */
 function machineAt1000(input: CircuitBreakerInput) {
