@@ -763,13 +763,19 @@ export class CircuitBreaker implements Disposable {
     signal: AbortSignal | undefined,
     fallback: GuardedCallPolicy['fallback'],
   ): Promise<R> {
-    return this.#guarded(fn, (callSignal) => fn({ signal: callSignal }), signal, fallback, []);
+    return this.#guarded(
+      fn,
+      (callSignal) => fn(new LazyExecuteContext(callSignal)),
+      signal,
+      fallback,
+      [],
+    );
   }
 
   /** The path of calls under per-call policies (see `runGuardedCall`). */
   #guarded<R>(
     fn: unknown,
-    invoke: (signal: AbortSignal) => R | PromiseLike<R>,
+    invoke: (signal: () => AbortSignal) => R | PromiseLike<R>,
     signal: AbortSignal | undefined,
     fallback: GuardedCallPolicy['fallback'],
     args: readonly unknown[],
@@ -998,6 +1004,22 @@ export class CircuitBreaker implements Disposable {
 
   #assertLive(): void {
     if (this.#disposed) throw new CircuitBreakerDisposedError(this.name);
+  }
+}
+
+/**
+ * What `execute` hands its `fn` under per-call policies: the signal is made when `fn` first
+ * reads it, so a call that never does costs no `AbortController`.
+ */
+class LazyExecuteContext implements ExecuteContext {
+  readonly #signal: () => AbortSignal;
+
+  constructor(signal: () => AbortSignal) {
+    this.#signal = signal;
+  }
+
+  get signal(): AbortSignal {
+    return this.#signal();
   }
 }
 

@@ -92,12 +92,7 @@ export class CircuitOpenError extends CircuitBreakerError {
   /** Milliseconds until the circuit lets a probe through, or null when not known (forced open, half-open). */
   readonly retryAfter: number | null;
 
-  constructor(
-    breakerName: string,
-    state: CircuitState,
-    retryAfter: number | null,
-    stack = true,
-  ) {
+  constructor(breakerName: string, state: CircuitState, retryAfter: number | null, stack = true) {
     const when = retryAfter === null ? '' : `, retry in ${retryAfter}ms`;
     super(`circuit breaker "${breakerName}" is ${state}${when}`, stack);
     this.breakerName = breakerName;

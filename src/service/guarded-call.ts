@@ -77,7 +77,7 @@ export function signalThatNeverAborts(): AbortSignal {
 export function runGuardedCall<R>(
   hooks: GuardedCallHooks,
   policy: GuardedCallPolicy,
-  invoke: (signal: AbortSignal) => R | PromiseLike<R>,
+  invoke: (signal: () => AbortSignal) => R | PromiseLike<R>,
   callerSignal: AbortSignal | undefined,
   args: readonly unknown[],
 ): Promise<R> {
@@ -101,8 +101,22 @@ export function runGuardedCall<R>(
     const started = policy.slowCallDuration === null ? 0 : clock.now();
     const isSlow = () =>
       policy.slowCallDuration !== null && clock.now() - started >= policy.slowCallDuration;
-    // Only a timeout needs a signal of our own; the caller's alone is handed on as it is.
-    const controller = policy.callTimeout !== null ? new AbortController() : undefined;
+    // Only a timeout needs a signal of our own, and only once `fn` asks for it (`call` and
+    // `wrap` never do): the caller's alone is handed on as it is.
+    let controller: AbortController | undefined;
+    let abortedWith: { reason: unknown } | undefined;
+    const abort = (reason: unknown) => {
+      abortedWith = { reason };
+      controller?.abort(reason);
+    };
+    const signal = (): AbortSignal => {
+      if (policy.callTimeout === null) return callerSignal ?? signalThatNeverAborts();
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (abortedWith !== undefined) controller.abort(abortedWith.reason);
+      }
+      return controller.signal;
+    };
     let settled = false;
     let timer: unknown;
     const finish = (): boolean => {
@@ -116,7 +130,7 @@ export function runGuardedCall<R>(
       if (!finish()) return;
       const reason = callerSignal?.reason;
       hooks.cancel(generation);
-      controller?.abort(reason);
+      abort(reason);
       reject(reason);
     }
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
@@ -127,7 +141,7 @@ export function runGuardedCall<R>(
         if (!finish()) return;
         const error = new CircuitTimeoutError(hooks.name, timeout, hooks.errorStacks);
         hooks.fail(generation, error, policy.slowCallDuration !== null, true);
-        controller?.abort(error);
+        abort(error);
         answer(error);
       }, timeout);
     }
@@ -168,10 +182,7 @@ export function runGuardedCall<R>(
       answer(error);
     };
     try {
-      Promise.resolve(invoke(controller?.signal ?? callerSignal ?? signalThatNeverAborts())).then(
-        onValue,
-        onError,
-      );
+      Promise.resolve(invoke(signal)).then(onValue, onError);
     } catch (error) {
       onError(error);
     }
