@@ -5,11 +5,12 @@ export default defineConfig({
     index: 'src/index.ts',
     diagram: 'src/diagram/index.ts',
     redis: 'src/redis/index.ts',
+    dashboard: 'src/dashboard/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node18',
-  external: ['xstate', 'redis', 'ioredis'],
+  external: ['xstate', 'redis', 'ioredis', '@viz-js/viz'],
 });
