@@ -884,11 +884,14 @@ export class CircuitBreaker implements Disposable {
     if (this.#disposed) return;
     if (this.#fast && this.#busy === 0) {
       const fold = this.#fold;
-      const context = this.#context();
+      const snapshot = this.#actor?.getSnapshot();
+      const context = snapshot === undefined ? this.#context() : snapshot.context;
+      const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
       const code = slow ? OUTCOME_SLOW : 0;
-      // Only a slow success or a window needs the time; a plain success reads no clock.
-      const at = code !== 0 || context.window !== null ? this.#clock.now() : 0;
-      const verdict = fold.verdict(this.#stateNow(), context, generation, code, at);
+      // Only a slow success or a time window needs the time; a plain success reads no clock.
+      const at =
+        code !== 0 || context.config.slidingWindow?.type === 'time' ? this.#clock.now() : 0;
+      const verdict = fold.verdict(state, context, generation, code, at);
       if (verdict !== 'send') {
         fold.successes += 1;
         if (verdict === 'current') {
@@ -915,9 +918,11 @@ export class CircuitBreaker implements Disposable {
     const retryAfter = this.#retryAfter === undefined ? undefined : this.#askRetryAfter(error);
     if (this.#fast && this.#busy === 0 && retryAfter === undefined) {
       const fold = this.#fold;
-      const context = this.#context();
+      const snapshot = this.#actor?.getSnapshot();
+      const context = snapshot === undefined ? this.#context() : snapshot.context;
+      const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
       const code = OUTCOME_FAILURE | (slow ? OUTCOME_SLOW : 0);
-      const verdict = fold.verdict(this.#stateNow(), context, generation, code, at);
+      const verdict = fold.verdict(state, context, generation, code, at);
       if (verdict !== 'send') {
         fold.failures += 1;
         if (timeout) fold.timeouts += 1;

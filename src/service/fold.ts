@@ -26,7 +26,7 @@ type Tally = Extract<CircuitBreakerEvent, { type: 'TALLY' }>;
 export type FoldVerdict = 'late' | 'current' | 'send';
 
 /** Runs of folded outcomes kept before they are handed over anyway (memory stays bounded). */
-const MAX_RUNS = 256;
+const MAX_RUNS = 1024;
 
 /**
  * The counts folded since the last `TALLY`. Plain fields, one object per breaker, so a folded
