@@ -6,9 +6,15 @@ export default defineConfig({
     diagram: 'src/diagram/index.ts',
   },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: {
+    // `CircuitBreaker` is `Disposable`. A browser project without @types/node (lib es2023 +
+    // dom) has neither `Disposable` nor `Symbol.dispose`: the types bring their own lib.
+    banner: '/// <reference lib="esnext.disposable" />',
+  },
   sourcemap: true,
   clean: true,
   target: 'node18',
   external: ['xstate'],
+  // Errors print as `CircuitOpenError`, not as esbuild's renamed `_CircuitOpenError`.
+  keepNames: true,
 });

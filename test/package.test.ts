@@ -26,6 +26,37 @@ describe('the built package', () => {
     }
   });
 
+  it('keeps the names its functions and classes are exported as, in both builds', async () => {
+    const require = createRequire(import.meta.url);
+    for (const file of ['index.cjs', 'index.js', 'diagram.cjs', 'diagram.js']) {
+      const exported = (
+        file.endsWith('.cjs') ? require(`${root}dist/${file}`) : await import(`${root}dist/${file}`)
+      ) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(exported)) {
+        if (typeof value === 'function') expect(value.name, `${file}: ${key}`).toBe(key);
+      }
+    }
+  });
+
+  it('prints errors by their class name (String, constructor, an uncaught throw)', async () => {
+    const esm = (await import(`${root}dist/index.js`)) as Api;
+    const error = new esm.CircuitOpenError('users', 'open', 5);
+    expect(error.constructor.name).toBe('CircuitOpenError');
+    expect(String(error)).toBe('CircuitOpenError: circuit breaker "users" is open, retry in 5ms');
+    expect(new esm.CircuitBreakerDisposedError('users').constructor.name).toBe(
+      'CircuitBreakerDisposedError',
+    );
+    const script = `
+      const { CircuitOpenError } = require('xstate-circuit-breaker');
+      throw new CircuitOpenError('users', 'open', 5);`;
+    const failed = await run(process.execPath, ['-e', script], { cwd: root }).catch(
+      (thrown: { stderr: string }) => thrown,
+    );
+    const stderr = 'stderr' in failed ? failed.stderr : '';
+    expect(stderr).toContain('CircuitOpenError: circuit breaker "users" is open');
+    expect(stderr).not.toContain('_CircuitOpenError');
+  });
+
   it('errors are instanceof across the ESM and CommonJS builds of one install', async () => {
     const esm = (await import(`${root}dist/index.js`)) as Api;
     const cjs = createRequire(import.meta.url)(`${root}dist/index.cjs`) as Api;
