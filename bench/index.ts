@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: the breaker against a bare call, opossum and cockatiel, in one process with the
  * cases interleaved; then heap per idle breaker and the scale checks in child processes started
- * with `--expose-gc`. Prints the table and writes `bench/results/latest.json` and `latest.md`.
+ * with `--expose-gc`. Prints the table; with `--save` also writes `bench/results/latest.json` and
+ * `latest.md` (`npm run bench -- --save`), so a run only to look leaves the tree clean.
  *
  * Options: `--quick` (fewer, shorter rounds, for a smoke run), `--rounds N`, `--slice MS`,
  * `--src` (the TypeScript source through tsx instead of the built bundle, see library.ts),
- * `--no-children` (timing only), `--out DIR` (default bench/results), `--filter a,b` (only the
+ * `--no-children` (timing only), `--out DIR` (write there instead), `--filter a,b` (only the
  * cases whose `scenario/library` contains one of the strings, plus the bare references).
  */
 import { execFileSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { buildCases, type Case, type LibraryId, sink } from './cases.js';
 import { type CaseTiming, timeCases } from './harness.js';
 import { buildLibrary, loadLibrary } from './library.js';
+import { resultsDirectory } from './output.js';
 import {
   buildRows,
   checkTargets,
@@ -35,8 +37,9 @@ const quick = flag('--quick');
 const rounds = value('--rounds', quick ? 3 : 16);
 const sliceMs = value('--slice', quick ? 15 : 40);
 const warmupMs = quick ? 30 : 150;
-const outAt = args.indexOf('--out');
-const outDir = outAt === -1 ? `${root}bench/results` : String(args[outAt + 1]);
+const outDir = resultsDirectory(args, root);
+/** The results compared against: the saved ones, wherever this run writes. */
+const lastResults = `${outDir ?? `${root}bench/results`}/latest.json`;
 
 const key = (scenario: string, library: LibraryId) => `${scenario}/${library}`;
 
@@ -149,12 +152,15 @@ async function main(): Promise<void> {
   for (const t of results.targets)
     console.log(`  [${t.met ? 'met' : 'MISSED'}] ${t.name}: ${t.detail}`);
 
+  const took = `${((performance.now() - started) / 1000).toFixed(0)} s`;
+  if (outDir === null) {
+    console.log(`\ndone in ${took}; not saved (npm run bench -- --save writes bench/results)`);
+    return;
+  }
   mkdirSync(outDir, { recursive: true });
   writeFileSync(`${outDir}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${outDir}/latest.md`, toMarkdown(results));
-  console.log(
-    `\nwrote ${outDir}/latest.json and latest.md in ${((performance.now() - started) / 1000).toFixed(0)} s`,
-  );
+  console.log(`\nwrote ${outDir}/latest.json and latest.md in ${took}`);
 }
 
 function signed(n: number): string {
@@ -163,7 +169,7 @@ function signed(n: number): string {
 
 /** Prints how our medians moved since the results last written. */
 function compareWithLast(results: Results): void {
-  const file = `${outDir}/latest.json`;
+  const file = lastResults;
   if (!existsSync(file)) return;
   try {
     const last = JSON.parse(readFileSync(file, 'utf8')) as Results;
