@@ -23,7 +23,7 @@ import type {
   CircuitState,
 } from '../machine/types.js';
 import type { ResetTimeoutFunction } from './backoff.js';
-import { type BreakerClock, checkClock, systemClock } from './clock.js';
+import { type BreakerClock, checkClock, remainingWithin, systemClock } from './clock.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
 import {
   type GuardedCallHooks,
@@ -563,7 +563,7 @@ export class CircuitBreaker implements Disposable {
   timeUntilRetry(): number | null {
     const { value, context } = this.#actor.getSnapshot();
     if (value !== 'open') return null;
-    return Math.max(0, retryDueAt(context) - this.#clock.now());
+    return remainingWithin(retryDueAt(context), this.#clock.now(), context.openTimeout);
   }
 
   /**
