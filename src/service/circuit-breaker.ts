@@ -34,10 +34,9 @@ import {
 import { type BreakerLogger, checkLogger } from './logger.js';
 import {
   type CircuitBreakerSnapshot,
-  type PersistedBreakerState,
   readBreakerSnapshot,
-  SNAPSHOT_FORMAT,
-  SNAPSHOT_VERSION,
+  toBreakerSnapshot,
+  withSavedOptions,
 } from './snapshot.js';
 
 /**
@@ -73,11 +72,11 @@ export interface CircuitBreakerOptions extends Omit<CircuitBreakerInput, 'resetT
    */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /**
-   * A breaker's `toJSON()` (object or JSON text) to start from. The options given here win
-   * over the saved ones; the `name` must match. A bad snapshot throws
-   * {@link CircuitBreakerSnapshotError}.
+   * A breaker's `toJSON()` (object or JSON text) to start from; `null` or `undefined` (a store's
+   * answer on first boot) starts fresh. Saved options are kept unless given again here; the
+   * `name` must match. A bad snapshot throws {@link CircuitBreakerSnapshotError}.
    */
-  snapshot?: CircuitBreakerSnapshot | string;
+  snapshot?: CircuitBreakerSnapshot | string | null | undefined;
 }
 
 /**
@@ -209,6 +208,8 @@ export class CircuitBreaker implements Disposable {
   readonly #actor: CircuitBreakerActor;
   readonly #clock: BreakerClock;
   readonly #config: CircuitBreakerConfig;
+  /** The machine options as given (plus restored ones), saved by `toJSON` for a restore. */
+  readonly #input: CircuitBreakerInput;
   readonly #logger: BreakerLogger | undefined;
   readonly #unsubscribes: Array<() => void> = [];
   /** True while outcomes may be folded locally; false when someone watches every event. */
@@ -258,10 +259,13 @@ export class CircuitBreaker implements Disposable {
         `resetTimeout must be a number or a function, got ${describeValue(resetTimeout)}`,
       );
     }
-    const machineOptions = (
-      backoff ? { ...options, resetTimeout: undefined } : options
+    const machineOptions = withSavedOptions(
+      options?.snapshot,
+      backoff ? { ...options, resetTimeout: undefined } : options,
     ) as CircuitBreakerInput;
+    if (backoff) machineOptions.resetTimeout = undefined;
     this.#config = resolveBreakerConfig(machineOptions, SERVICE_OPTION_KEYS);
+    this.#input = pickMachineInput(machineOptions);
     this.#policy = resolvePolicy(options, this.#config);
     this.#clock = options.clock === undefined ? systemClock : checkClock(options.clock);
     this.#logger = options.logger === undefined ? undefined : checkLogger(options.logger);
@@ -281,10 +285,15 @@ export class CircuitBreaker implements Disposable {
     const now = this.#clock.now();
     const machine = backoff ? this.#withBackoff(backoff) : circuitBreakerMachine;
     const restored =
-      options.snapshot === undefined
+      options.snapshot == null
         ? undefined
         : machine.resolveState(
-            readBreakerSnapshot(options.snapshot, this.#config, now, backoff !== undefined),
+            readBreakerSnapshot(
+              options.snapshot,
+              this.#config,
+              now,
+              typeof resetTimeout !== 'number',
+            ),
           );
     const clock = this.#clock;
     this.#actor = createActor(machine, {
@@ -373,11 +382,7 @@ export class CircuitBreaker implements Disposable {
    */
   toJSON(): CircuitBreakerSnapshot {
     this.#flush();
-    return {
-      format: SNAPSHOT_FORMAT,
-      version: SNAPSHOT_VERSION,
-      snapshot: this.#actor.getPersistedSnapshot() as unknown as PersistedBreakerState,
-    };
+    return toBreakerSnapshot(this.#actor.getPersistedSnapshot(), this.#input);
   }
 
   /** The breaker's name. */
