@@ -31,7 +31,7 @@ import {
   runGuardedCall,
   signalThatNeverAborts,
 } from './guarded-call.js';
-import { type BreakerLogger, checkLogger } from './logger.js';
+import { type BreakerLogger, checkLogger, reportListenerError } from './logger.js';
 import {
   type CircuitBreakerSnapshot,
   readBreakerSnapshot,
@@ -660,7 +660,8 @@ export class CircuitBreaker implements Disposable {
   /**
    * Calls `listener` for every event of `type`; returns a function that stops it. Listening to
    * `success`, `failure` or `reject` makes every outcome a machine event while subscribed.
-   * A listener that throws does not break the breaker; its error goes to `logger.warn`.
+   * A listener that throws does not break the breaker; its error goes to `logger.warn`, or to
+   * `console.error` without a logger.
    *
    * @example
    * ```ts
@@ -691,9 +692,7 @@ export class CircuitBreaker implements Disposable {
       try {
         listener(event as CircuitBreakerEventOf<T>);
       } catch (error) {
-        this.#logger?.warn(
-          `circuit_breaker_listener_error name=${this.name} event=${type} error=${String(error)}`,
-        );
+        reportListenerError(this.#logger, this.name, type, error);
       }
     });
     let active = true;
