@@ -211,16 +211,13 @@ function transitionsOf(node: AnyStateNode, invokes: readonly GraphInvoke[]): Gra
   return result;
 }
 
-function walkNode(
-  machine: AnyStateMachine,
-  node: AnyStateNode,
-  index: Map<string, GraphState>,
-): GraphState {
+/** One state node as a {@link GraphState} without its children (the walk adds them). */
+function toGraphState(machine: AnyStateMachine, node: AnyStateNode): GraphState {
   const kind: StateKind = node.type;
   const invoke = invokesOf(node);
   const initialTarget: AnyStateNode | undefined =
     kind === 'compound' ? node.initial.target[0] : undefined;
-  const state: GraphState = {
+  return {
     id: node.id,
     key: node.key,
     path: [...node.path],
@@ -238,14 +235,34 @@ function walkNode(
     transitions: transitionsOf(node, invoke),
     children: [],
   };
-  // Register before the children so the index lists states in document order.
-  index.set(state.id, state);
-  const children = Object.values(node.states).map((child: AnyStateNode) =>
-    walkNode(machine, child, index),
-  );
-  const complete: GraphState = { ...state, children };
-  index.set(state.id, complete);
-  return complete;
+}
+
+/**
+ * Every state node under `root`, in document order (a state before its children), each
+ * registered in `index` and added to its parent's children. An explicit stack instead of
+ * recursion: XState builds machines nested thousands of levels deep, and so must this walk.
+ */
+function walkNodes(
+  machine: AnyStateMachine,
+  root: AnyStateNode,
+  index: Map<string, GraphState>,
+): GraphState {
+  const stack: Array<{ node: AnyStateNode; siblings: GraphState[] | undefined }> = [
+    { node: root, siblings: undefined },
+  ];
+  let top: GraphState | undefined;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const state = toGraphState(machine, item.node);
+    index.set(state.id, state);
+    if (item.siblings) item.siblings.push(state);
+    else top = state;
+    const children = state.children as GraphState[];
+    const nodes = Object.values(item.node.states) as AnyStateNode[];
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      stack.push({ node: nodes[i] as AnyStateNode, siblings: children });
+    }
+  }
+  return top as GraphState;
 }
 
 /**
@@ -270,6 +287,6 @@ function walkNode(
  */
 export function toStateGraph(machine: AnyStateMachine): StateGraph {
   const states = new Map<string, GraphState>();
-  const root = walkNode(machine, machine.root, states);
+  const root = walkNodes(machine, machine.root, states);
   return { id: machine.id, root, states };
 }
