@@ -56,8 +56,12 @@ export interface Consumer {
   write(file: string, text: string): void;
   /** Runs the repository's TypeScript compiler on `tsconfig` (relative); resolves to its output. */
   tsc(tsconfig: string): Promise<{ ok: boolean; output: string }>;
-  /** Runs `node file` in the project, bounded by `timeoutMs`. */
-  node(file: string, timeoutMs: number): Promise<{ ok: boolean; output: string }>;
+  /** Runs `node ...args` in the project, bounded by `timeoutMs`, with `env` added. */
+  node(
+    args: readonly string[],
+    timeoutMs: number,
+    env?: Record<string, string>,
+  ): Promise<{ ok: boolean; output: string }>;
   remove(): void;
 }
 
@@ -103,12 +107,13 @@ export function createConsumer(files: readonly string[] = packedFiles()): Consum
       outcome(
         run(process.execPath, [tscBin, '-p', join(dir, tsconfig)], { cwd: dir, timeout: 60_000 }),
       ),
-    node: (file, timeoutMs) =>
+    node: (args, timeoutMs, env = {}) =>
       outcome(
-        run(process.execPath, [join(dir, file)], {
+        run(process.execPath, [...args], {
           cwd: dir,
           timeout: timeoutMs,
           killSignal: 'SIGKILL',
+          env: { ...process.env, ...env },
         }),
       ),
     remove: () => rmSync(dir, { recursive: true, force: true }),
