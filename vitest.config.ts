@@ -2,8 +2,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Stryker's workers set STRYKER_MUTATOR_WORKER. Under Stryker the suite skips what does not test
- * `src/` in-process: the built-package tests (they run `dist/`, which the global setup builds)
- * and the real-network fault injection (seconds of wall-clock time per mutant).
+ * `src/` in-process: the built-package tests (the package, its published types and the README
+ * snippets run `dist/`, which the global setup builds) and the real-network fault injection
+ * (seconds of wall-clock time per mutant).
  */
 const underStryker = process.env.STRYKER_MUTATOR_WORKER !== undefined;
 
@@ -11,7 +12,13 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: underStryker
-      ? [...configDefaults.exclude, 'test/package.test.ts', 'test/fault-injection.test.ts']
+      ? [
+          ...configDefaults.exclude,
+          'test/package.test.ts',
+          'test/package-types.test.ts',
+          'test/readme.test.ts',
+          'test/fault-injection.test.ts',
+        ]
       : configDefaults.exclude,
     environment: 'node',
     globalSetup: underStryker ? [] : ['test/global-setup.ts'],
