@@ -34,6 +34,10 @@ declare global {
   const paymentsBreaker: CircuitBreaker;
   function chargeCard(order: { amount: number }, signal: AbortSignal): Promise<{ receipt: string }>;
   class NotFoundError extends Error {}
+  /** A 429 answer, with the server's Retry-After in ms. */
+  class RateLimitedError extends Error {
+    retryAfterMs: number;
+  }
   const cachedValue: unknown;
   const myMachine: AnyStateMachine;
 }

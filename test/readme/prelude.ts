@@ -10,6 +10,9 @@ const PACKAGE = 'xstate-circuit-breaker';
 const { CircuitBreaker } = (await import(PACKAGE)) as typeof import('../../src/index.js');
 
 class NotFoundError extends Error {}
+class RateLimitedError extends Error {
+  retryAfterMs = 1000;
+}
 const stored = new Map<string, string>();
 
 Object.assign(globalThis, {
@@ -39,6 +42,7 @@ Object.assign(globalThis, {
     return { receipt: `charged ${order.amount}` };
   },
   NotFoundError,
+  RateLimitedError,
   cachedValue: { cached: true },
   myMachine: createMachine({
     id: 'light',
