@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type AnyStateMachine, createMachine } from 'xstate';
-import { toDot, toMermaid, toScxml, toStateGraph, toStatelyCode } from '../src/diagram/index.js';
+import { type AnyStateMachine, createMachine, not } from 'xstate';
+import {
+  guardLabel,
+  toDot,
+  toMermaid,
+  toScxml,
+  toStateGraph,
+  toStatelyCode,
+} from '../src/diagram/index.js';
 
 const LEVELS = 1000;
 
@@ -50,5 +57,45 @@ describe('exporters on a machine nested 1,000 levels deep', () => {
     const scxml = toScxml(machine);
     expect(scxml.match(/<state /g)).toHaveLength(LEVELS + 1); // and the root
     expect(scxml.match(/<\/state>/g)).toHaveLength(LEVELS + 1);
+  });
+});
+
+describe('exporters on guards and params nested 1,000 levels deep', () => {
+  let guard: ReturnType<typeof not> = not('ready');
+  for (let level = 1; level < LEVELS; level++) guard = not(guard);
+  let params: Record<string, unknown> = { leaf: true };
+  for (let level = 0; level < LEVELS; level++) params = { inner: params };
+  const cyclic: Record<string, unknown> = { name: 'loop' };
+  cyclic.self = cyclic;
+  const machine = createMachine({
+    id: 'guarded',
+    initial: 'idle',
+    states: {
+      idle: {
+        on: {
+          GO: { target: 'done', guard, actions: [{ type: 'deep', params }] },
+          LOOP: { actions: [{ type: 'cyclic', params: cyclic }] },
+        },
+      },
+      done: {},
+    },
+  });
+  const nots = `${'not('.repeat(LEVELS)}ready${')'.repeat(LEVELS)}`;
+
+  it('toStateGraph keeps the guard and the plain params, and drops cyclic ones', () => {
+    const graph = toStateGraph(machine);
+    const [go, loop] = graph.states.get('guarded.idle')?.transitions ?? [];
+    expect(guardLabel(go?.guard ?? { kind: 'inline' })).toBe(nots);
+    expect(JSON.stringify(go?.actions[0]?.params)).toBe(JSON.stringify(params));
+    expect(loop?.actions[0]).toEqual({ name: 'cyclic' });
+  });
+
+  it('every exporter writes the whole guard', () => {
+    expect(toMermaid(machine)).toContain(`GO [${nots}]`);
+    expect(toDot(machine)).toContain(nots);
+    expect(toScxml(machine)).toContain(`cond="${nots}"`);
+    const code = toStatelyCode(machine);
+    expect(code).toContain(nots.replace('ready', "'ready'"));
+    expect(code.match(/inner: /g)).toHaveLength(LEVELS);
   });
 });

@@ -1,4 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
+import { foldTree } from './fold';
+import { guardParts } from './labels';
 import type {
   GraphAction,
   GraphGuard,
@@ -70,13 +72,18 @@ const oneOrMany = (items: readonly Code[]): Code | undefined =>
 
 /** Plain data as a JavaScript literal. */
 function jsonCode(value: JsonValue): Code {
-  if (typeof value === 'string') return str(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) {
-    return raw(String(value));
-  }
-  if (isJsonArray(value)) return arr(value.map(jsonCode));
-  return obj(Object.entries(value).map(([key, item]) => [key, jsonCode(item)] as const));
+  return foldTree<JsonValue, Code>(value, jsonItems, (node, items) => {
+    if (typeof node === 'string') return str(node);
+    if (typeof node === 'number' || typeof node === 'boolean' || node === null) {
+      return raw(String(node));
+    }
+    if (isJsonArray(node)) return arr(items);
+    return obj(Object.keys(node).map((key, i) => [key, items[i]] as const));
+  });
 }
+
+const jsonItems = (value: JsonValue): readonly JsonValue[] =>
+  typeof value === 'object' && value !== null ? Object.values(value) : [];
 
 const isJsonArray = (value: JsonValue): value is readonly JsonValue[] => Array.isArray(value);
 
@@ -252,27 +259,29 @@ class StatelyWriter {
   }
 
   #guard(guard: GraphGuard): Code {
-    switch (guard.kind) {
-      case 'named':
-        return guard.params === undefined
-          ? str(guard.name)
-          : obj([
-              ['type', str(guard.name)],
-              ['params', jsonCode(guard.params)],
-            ]);
-      case 'inline':
-        return str('inline');
-      case 'not':
-        this.#helpers.add('not');
-        return raw(`not(${print(this.#guard(guard.guard), 0, 0)})`);
-      case 'and':
-      case 'or':
-        this.#helpers.add(guard.kind);
-        return raw(`${guard.kind}(${print(arr(guard.guards.map((g) => this.#guard(g))), 0, 0)})`);
-      case 'stateIn':
-        this.#helpers.add('stateIn');
-        return raw(`stateIn(${guard.state.startsWith('{') ? guard.state : quoteJs(guard.state)})`);
-    }
+    return foldTree(guard, guardParts, (node, parts: Code[]) => {
+      switch (node.kind) {
+        case 'named':
+          return node.params === undefined
+            ? str(node.name)
+            : obj([
+                ['type', str(node.name)],
+                ['params', jsonCode(node.params)],
+              ]);
+        case 'inline':
+          return str('inline');
+        case 'not':
+          this.#helpers.add('not');
+          return raw(`not(${print(parts[0] as Code, 0, 0)})`);
+        case 'and':
+        case 'or':
+          this.#helpers.add(node.kind);
+          return raw(`${node.kind}(${print(arr(parts), 0, 0)})`);
+        case 'stateIn':
+          this.#helpers.add('stateIn');
+          return raw(`stateIn(${node.state.startsWith('{') ? node.state : quoteJs(node.state)})`);
+      }
+    });
   }
 
   #actions(actions: readonly GraphAction[]): Code | undefined {

@@ -1,4 +1,5 @@
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
+import { foldTree } from './fold';
 import type {
   GraphAction,
   GraphGuard,
@@ -33,28 +34,30 @@ const toArray = (value: unknown): readonly unknown[] => {
  * arrays and plain objects of those), otherwise `undefined`.
  */
 function toJsonValue(value: unknown): JsonValue | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (Array.isArray(value)) {
-    const items: JsonValue[] = [];
-    for (const item of value) {
-      const json = toJsonValue(item);
-      if (json === undefined) return undefined;
-      items.push(json);
-    }
-    return items;
-  }
-  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) {
-    return undefined;
-  }
-  const result: Record<string, JsonValue> = {};
-  for (const [key, item] of Object.entries(value)) {
-    const json = toJsonValue(item);
-    if (json === undefined) return undefined;
-    result[key] = json;
-  }
-  return result;
+  return foldTree<unknown, JsonValue | undefined>(
+    value,
+    jsonParts,
+    (node, parts) => {
+      if (node === null || typeof node === 'string' || typeof node === 'boolean') return node;
+      if (typeof node === 'number') return Number.isFinite(node) ? node : undefined;
+      if (!isPlainData(node) || parts.some((part) => part === undefined)) return undefined;
+      if (Array.isArray(node)) return parts as JsonValue[];
+      const keys = Object.keys(node);
+      return Object.fromEntries(keys.map((key, i) => [key, parts[i] as JsonValue]));
+    },
+    () => undefined, // a cycle is not plain data
+  );
 }
+
+/** Arrays and plain objects: the only containers plain data has. */
+const isPlainData = (value: unknown): value is object =>
+  Array.isArray(value) ||
+  (typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype);
+
+const jsonParts = (value: unknown): readonly unknown[] =>
+  isPlainData(value) ? Object.values(value) : [];
 
 /** `{ params }` when an action or guard object has plain-data params, else `{}`. */
 const paramsOf = (reference: unknown): { params?: JsonValue } => {
@@ -90,6 +93,17 @@ const stateValueLabel = (value: unknown): string =>
  * their structure, anything else is `'inline'`.
  */
 function toGraphGuard(guard: unknown): GraphGuard {
+  return foldTree(guard, innerGuards, toGraphGuardOf);
+}
+
+/** Higher-order guards (not/and/or) are functions carrying the guards they combine. */
+const innerGuards = (guard: unknown): readonly unknown[] => {
+  const inner = typeof guard === 'function' ? prop(guard, 'guards') : undefined;
+  return Array.isArray(inner) ? inner : [];
+};
+
+/** One guard, given the {@link GraphGuard}s of the guards it combines. */
+function toGraphGuardOf(guard: unknown, guards: GraphGuard[]): GraphGuard {
   if (typeof guard === 'string') return { kind: 'named', name: guard };
   if (typeof guard !== 'function') {
     const type = prop(guard, 'type');
@@ -97,10 +111,7 @@ function toGraphGuard(guard: unknown): GraphGuard {
       ? { kind: 'named', name: type, ...paramsOf(guard) }
       : { kind: INLINE };
   }
-  // Higher-order guards are functions carrying `guards` (not/and/or) or `stateValue`.
-  const inner = prop(guard, 'guards');
-  if (Array.isArray(inner)) {
-    const guards = inner.map(toGraphGuard);
+  if (Array.isArray(prop(guard, 'guards'))) {
     const [first] = guards;
     if (guard.name === 'not' && first !== undefined && guards.length === 1) {
       return { kind: 'not', guard: first };
