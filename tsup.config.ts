@@ -9,7 +9,10 @@ export default defineConfig({
   dts: {
     // `CircuitBreaker` is `Disposable`. A browser project without @types/node (lib es2023 +
     // dom) has neither `Disposable` nor `Symbol.dispose`: the types bring their own lib.
-    banner: '/// <reference lib="esnext.disposable" />',
+    // esnext.disposable uses `Symbol.toStringTag` without referencing its lib, which a project
+    // on TypeScript's default (ES5) lib lacks, so that one comes along too.
+    banner:
+      '/// <reference lib="esnext.disposable" />\n/// <reference lib="es2015.symbol.wellknown" />',
   },
   sourcemap: true,
   clean: true,

@@ -68,6 +68,30 @@ describe('the published types', () => {
     expect(ok).toBe(true);
   });
 
+  it("compile with the libs of TypeScript's ES5 default (es5 + dom), library checks on", async () => {
+    consumer.write('es5-lib/entries.ts', entrySource());
+    consumer.write(
+      'es5-lib/tsconfig.json',
+      JSON.stringify({
+        compilerOptions: {
+          module: 'commonjs',
+          moduleResolution: 'node10',
+          // ES2015 for the classes' private fields; the libs of an ES5 project.
+          target: 'es2015',
+          lib: ['es5', 'dom'],
+          types: [],
+          strict: true,
+          skipLibCheck: false,
+          noEmit: true,
+        },
+        files: ['entries.ts'],
+      }),
+    );
+    const { ok, output } = await consumer.tsc('es5-lib/tsconfig.json');
+    expect(output).toBe('');
+    expect(ok).toBe(true);
+  });
+
   it('compile in a browser project without @types/node, disposal included', async () => {
     consumer.write(
       'browser/app.ts',
