@@ -2,7 +2,9 @@
  * `npm run bench`: the breaker against a bare call, a hand-written reference breaker, cockatiel
  * and opossum, in one process with the cases interleaved; then heap per idle breaker and the
  * scale checks in child processes started with `--expose-gc`. Prints the table, each row's
- * target and whether it is met, and writes `latest.json` and `latest.md`.
+ * target and whether it is met. It writes `latest.json` and `latest.md` only when asked:
+ * `--save` writes the published `bench/results` (a full run only), so a run only to look
+ * leaves the tree clean.
  *
  * Options (after `npm run bench --`):
  * - `--only a,b`: only these rows (scenario ids of `bench/scenarios.ts`, e.g.
@@ -15,10 +17,10 @@
  *   the bare references), e.g. `--filter /ours` for our column alone.
  * - `--src`: the TypeScript source through tsx instead of the built bundle (see library.ts).
  * - `--no-children`: timing only (no heap or scale children).
- * - `--out DIR`: where the results go. A full run writes `bench/results`; a run with `--quick`,
- *   `--only`, `--filter` or `--src` writes `node_modules/.cache/xstate-circuit-breaker-bench-results`
- *   so that a partial run never replaces the published results. Each run prints how our
- *   medians moved since the last run written to the same place.
+ * - `--save`: write `bench/results` (refused for a partial run); `--out DIR`: write there.
+ *   Otherwise results go to `node_modules/.cache/xstate-circuit-breaker-bench-results`, so a
+ *   run never replaces the published results unless asked. Each run prints how our medians
+ *   moved since the last run written to the same place.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,6 +29,7 @@ import { fileURLToPath } from 'node:url';
 import { buildCases, type Case, type LibraryId, type ScenarioId, sink } from './cases.js';
 import { type CaseTiming, timeCases } from './harness.js';
 import { buildLibrary, loadLibrary, loadReference } from './library.js';
+import { resultsDirectory } from './output.js';
 import { buildRows, checkTargets, type MemoryResult, type Results } from './report.js';
 import { toConsole, toMarkdown } from './report-format.js';
 import { type BareId, SCENARIOS } from './scenarios.js';
@@ -55,11 +58,13 @@ const only = text('--only')
   .filter((id) => id !== '');
 const filters = text('--filter')?.split(',') ?? [];
 const partial = quick || only !== undefined || filters.length > 0 || flag('--src');
+if (partial && flag('--save')) {
+  throw new RangeError(
+    '--save writes the published results: run without --quick/--only/--filter/--src',
+  );
+}
 const outDir =
-  text('--out') ??
-  (partial
-    ? `${root}node_modules/.cache/xstate-circuit-breaker-bench-results`
-    : `${root}bench/results`);
+  resultsDirectory(args, root) ?? `${root}node_modules/.cache/xstate-circuit-breaker-bench-results`;
 
 /** Ids `--only` takes besides the rows. */
 const EXTRAS = ['floors', 'scale'] as const;
@@ -226,12 +231,14 @@ async function main(): Promise<void> {
   for (const t of results.targets)
     console.log(`  [${t.met ? 'met' : 'MISSED'}] ${t.name}: ${t.detail}`);
 
+  const took = `${((performance.now() - started) / 1000).toFixed(0)} s`;
   mkdirSync(outDir, { recursive: true });
   writeFileSync(`${outDir}/latest.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${outDir}/latest.md`, toMarkdown(results));
-  console.log(
-    `\nwrote ${outDir}/latest.json and latest.md in ${((performance.now() - started) / 1000).toFixed(0)} s`,
-  );
+  console.log(`\nwrote ${outDir}/latest.json and latest.md in ${took}`);
+  if (!outDir.endsWith('bench/results')) {
+    console.log('(npm run bench -- --save writes the published bench/results)');
+  }
 }
 
 function signed(n: number): string {

@@ -10,10 +10,12 @@
  *
  * Options: `--seconds 20` (how long to drive the breaker, default 10), `--port 9000` (default
  * 8080, or a free port when 8080 is taken; 0 picks a free one), `--no-open` (print the address
- * instead of opening a browser). Ctrl-C stops early. The inspector UI itself loads from
- * https://stately.ai/inspect, so the browser needs the internet; the server keeps the last 200
- * messages and replays them to a tab that connects late. Offline, `npm run dashboard`
- * (examples/dashboard.ts) shows breakers and any actor with no internet.
+ * instead of opening a browser), `--inspector-url URL` (default https://stately.ai/inspect).
+ * Ctrl-C stops early. The inspector UI itself loads from https://stately.ai/inspect, so the
+ * browser needs the internet (when Node cannot reach it either, the example says so: the tab
+ * would only stay blank); the server keeps the last 200 messages and replays them to a tab that
+ * connects late. Offline, `npm run dashboard` (examples/dashboard.ts) shows breakers and any
+ * actor with no internet.
  *
  * The process ends by itself once the breaker is disposed. Three things would otherwise keep it
  * alive; `shutDown` deals with each, using the helpers below (also used by test/inspect.test.ts):
@@ -34,6 +36,38 @@ import { parseArgs } from 'node:util';
 import { createWebSocketInspector } from '@statelyai/inspect';
 import { createInspectorServer } from '@statelyai/inspect/server';
 import { CircuitBreaker, CircuitOpenError } from '../src/index.js';
+
+/** Where the inspector UI comes from; the page the server serves shows it in an iframe. */
+export const STATELY_INSPECTOR_URL = 'https://stately.ai/inspect';
+
+/** What to print when the inspector UI cannot be loaded: the tab would only stay blank. */
+export function offlineMessage(url: string): string {
+  return [
+    `${url} cannot be reached from this machine (offline?): the inspector tab will stay blank.`,
+    '  The breaker runs anyway; its transitions are printed here.',
+    '  A built-in offline dashboard is coming: npm run dashboard (issue "See every breaker").',
+  ].join('\n');
+}
+
+/**
+ * Whether `url` answers at all (any HTTP status), within `timeoutMs` or until `signal` aborts.
+ * Node reaching it is a good sign the browser will too; failing to is worth saying out loud.
+ */
+export async function canReach(
+  url: string,
+  signal: AbortSignal,
+  timeoutMs = 5000,
+): Promise<boolean> {
+  try {
+    await fetch(url, {
+      method: 'HEAD',
+      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** What `createWebSocketInspector` returns. */
 export type WebSocketInspector = ReturnType<typeof createWebSocketInspector>;
@@ -65,7 +99,11 @@ export function findPort(preferred: number): Promise<number> {
  * process alive. The server does not expose its sockets, so they are picked up from Node's
  * `net.server.socket` diagnostics channel, which reports every accepted connection.
  */
-export function startInspectorServer(port: number, autoOpen: boolean): { close(): void } {
+export function startInspectorServer(
+  port: number,
+  autoOpen: boolean,
+  url = STATELY_INSPECTOR_URL,
+): { close(): void } {
   const sockets = new Set<net.Socket>();
   const track = (message: unknown) => {
     const { socket } = message as { socket: net.Socket };
@@ -74,7 +112,7 @@ export function startInspectorServer(port: number, autoOpen: boolean): { close()
     socket.once('close', () => sockets.delete(socket));
   };
   diagnosticsChannel.subscribe('net.server.socket', track);
-  const server = createInspectorServer({ port, autoOpen });
+  const server = createInspectorServer({ port, autoOpen, url });
   let closed = false;
   return {
     close() {
@@ -155,6 +193,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '10' },
       port: { type: 'string', default: '8080' },
       'no-open': { type: 'boolean', default: false },
+      'inspector-url': { type: 'string', default: STATELY_INSPECTOR_URL },
     },
   });
   const seconds = Number(args.seconds);
@@ -182,7 +221,13 @@ async function main(): Promise<void> {
   };
 
   const port = await findPort(requestedPort);
-  const server = startInspectorServer(port, !args['no-open']);
+  const inspectorUrl = args['inspector-url'];
+  const server = startInspectorServer(port, !args['no-open'], inspectorUrl);
+  // Offline the tab is a blank page: say so instead. Aborted at shutdown, so it never delays it.
+  const probe = new AbortController();
+  void canReach(inspectorUrl, probe.signal).then((reachable) => {
+    if (!reachable && !probe.signal.aborted) console.log(`\n${offlineMessage(inspectorUrl)}\n`);
+  });
   const inspector = createWebSocketInspector({ url: `ws://127.0.0.1:${port}` });
   const breaker = new CircuitBreaker({
     name: 'flaky-service',
@@ -197,8 +242,8 @@ async function main(): Promise<void> {
   console.log(`Stately inspector: http://localhost:${port}`);
   console.log(
     args['no-open']
-      ? '  open it in a browser (it loads https://stately.ai/inspect, so it needs the internet)'
-      : '  opening it in your browser (it loads https://stately.ai/inspect from the internet)',
+      ? `  open it in a browser (it loads ${inspectorUrl}, so it needs the internet)`
+      : `  opening it in your browser (it loads ${inspectorUrl} from the internet)`,
   );
   console.log(`Driving breaker '${breaker.name}' for ${seconds} s; Ctrl-C stops early.\n`);
 
@@ -221,6 +266,7 @@ async function main(): Promise<void> {
   }
 
   // Shut down: the breaker, then what was attached to it for inspection.
+  probe.abort();
   breaker.dispose();
   // Let the inspector send what is queued, up to the `stopped` snapshot: it converts each
   // inspection event on its own 0 ms timer, and timers of equal delay run in order.

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { packedFiles } from './consumer.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
@@ -24,6 +25,66 @@ describe('the built package', () => {
         }
       }
     }
+  });
+
+  it('publishes its MIT LICENSE, and declares every package its examples import', () => {
+    expect(packedFiles()).toContain('LICENSE');
+    const license = readFileSync(`${root}LICENSE`, 'utf8');
+    expect(license).toMatch(
+      /^MIT License\n\nCopyright \(c\) \d{4} xstate-circuit-breaker contributors\n/,
+    );
+    const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8'));
+    expect(pkg.license).toBe('MIT');
+    const declared = new Set(
+      ['dependencies', 'devDependencies', 'peerDependencies'].flatMap((field) =>
+        Object.keys(pkg[field] ?? {}),
+      ),
+    );
+    const imported = new Set<string>();
+    for (const folder of ['examples', 'bench', 'scripts']) {
+      const files = readdirSync(`${root}${folder}`, { recursive: true, encoding: 'utf8' });
+      for (const file of files.filter((name) => name.endsWith('.ts'))) {
+        const source = readFileSync(`${root}${folder}/${file}`, 'utf8');
+        for (const [, specifier = ''] of source.matchAll(/from '([^'.][^']*)'/g)) {
+          if (specifier.startsWith('node:')) continue;
+          const parts = specifier.split('/');
+          imported.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] ?? ''));
+        }
+      }
+    }
+    expect(imported).toContain('esbuild'); // examples/inspect-browser/serve.ts
+    expect([...imported].filter((name) => !declared.has(name))).toEqual([]);
+  });
+
+  it('keeps the names its functions and classes are exported as, in both builds', async () => {
+    const require = createRequire(import.meta.url);
+    for (const file of ['index.cjs', 'index.js', 'diagram.cjs', 'diagram.js']) {
+      const exported = (
+        file.endsWith('.cjs') ? require(`${root}dist/${file}`) : await import(`${root}dist/${file}`)
+      ) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(exported)) {
+        if (typeof value === 'function') expect(value.name, `${file}: ${key}`).toBe(key);
+      }
+    }
+  });
+
+  it('prints errors by their class name (String, constructor, an uncaught throw)', async () => {
+    const esm = (await import(`${root}dist/index.js`)) as Api;
+    const error = new esm.CircuitOpenError('users', 'open', 5);
+    expect(error.constructor.name).toBe('CircuitOpenError');
+    expect(String(error)).toBe('CircuitOpenError: circuit breaker "users" is open, retry in 5ms');
+    expect(new esm.CircuitBreakerDisposedError('users').constructor.name).toBe(
+      'CircuitBreakerDisposedError',
+    );
+    const script = `
+      const { CircuitOpenError } = require('xstate-circuit-breaker');
+      throw new CircuitOpenError('users', 'open', 5);`;
+    const failed = await run(process.execPath, ['-e', script], { cwd: root }).catch(
+      (thrown: { stderr: string }) => thrown,
+    );
+    const stderr = 'stderr' in failed ? failed.stderr : '';
+    expect(stderr).toContain('CircuitOpenError: circuit breaker "users" is open');
+    expect(stderr).not.toContain('_CircuitOpenError');
   });
 
   it('errors are instanceof across the ESM and CommonJS builds of one install', async () => {

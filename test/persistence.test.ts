@@ -157,7 +157,9 @@ describe('bad snapshots', () => {
       },
       /openedAt is null in state open/,
     ],
-    ['null', () => null, /not a xstate-circuit-breaker snapshot/],
+    // (null and undefined start fresh: a store's answer on first boot.)
+    ['a number', () => 42, /not a xstate-circuit-breaker snapshot \(format is 42\)/],
+    ['the JSON text null', () => 'null', /not a xstate-circuit-breaker snapshot/],
   ];
 
   it.each(cases)(

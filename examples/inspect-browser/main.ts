@@ -31,6 +31,31 @@ const ui = {
   log: element<HTMLPreElement>('log'),
 };
 
+/**
+ * How long the inspector window has to say it is connected before the page says plainly that it
+ * did not load (`?inspectorWait=ms` to change it). Offline, the window stays blank forever.
+ */
+const search = globalThis.location?.search;
+const INSPECTOR_WAIT_MS =
+  (search && Number(new URLSearchParams(search).get('inspectorWait'))) || 8000;
+
+const OFFLINE_NOTICE =
+  'The Stately inspector did not answer: https://stately.ai cannot be reached from this browser ' +
+  '(offline?), or its window was closed. The breaker still runs here: its state, counters and log ' +
+  'are below. A built-in offline dashboard is coming: npm run dashboard (issue "See every breaker").';
+
+/** Resolves true once the inspector window posts `@statelyai.connected`, false after `ms`. */
+function inspectorConnects(ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    window.addEventListener('message', (event: MessageEvent) => {
+      if ((event.data as { type?: unknown } | null)?.type !== '@statelyai.connected') return;
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
 const loaded = performance.now();
 const elapsed = () => `${((performance.now() - loaded) / 1000).toFixed(1).padStart(5)}s`;
 
@@ -81,6 +106,15 @@ function start(): void {
     return;
   }
   ui.notice.hidden = true;
+  void inspectorConnects(INSPECTOR_WAIT_MS).then((connected) => {
+    if (connected) {
+      log('the inspector window is connected: it shows the breaker as it runs');
+      return;
+    }
+    ui.notice.textContent = OFFLINE_NOTICE;
+    ui.notice.hidden = false;
+    log('the inspector window did not load (stately.ai unreachable?): see the notice above');
+  });
 
   const breaker = new CircuitBreaker({
     name: 'flaky-service',
@@ -139,7 +173,7 @@ function start(): void {
   for (const button of [ui.forceOpen, ui.reset, ui.stop]) button.disabled = false;
 
   render();
-  log('started: the inspector window shows the breaker as it runs');
+  log('started: waiting for the inspector window, which loads from https://stately.ai/inspect');
   void loop();
 }
 

@@ -2,7 +2,7 @@
  * `npx tsx examples/inspect-browser/serve.ts`: serves the browser example on http://127.0.0.1:8090
  * (`--port N` for another port, 0 for any free one; a free one also when 8090 is taken).
  *
- * `main.ts` is bundled with esbuild (already installed: tsup and tsx are built on it) on every
+ * `main.ts` is bundled with esbuild (a devDependency; tsup and tsx are built on it too) on every
  * request for `/main.js`, so an edit shows on reload. Everything runs offline except the
  * Stately inspector itself, which the page opens from https://stately.ai/inspect. Ctrl-C stops.
  * Offline, `npm run dashboard` (examples/dashboard.ts) draws breakers and any actor with no internet.

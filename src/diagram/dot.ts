@@ -1,6 +1,7 @@
 import type { AnyStateMachine } from 'xstate';
 import { type DiagramOptions, entryExitLabels, transitionLabel } from './labels';
 import type { GraphState, GraphTransition, StateGraph } from './model';
+import { just, runSteps, type Step } from './steps';
 import { drawsRoot, isContainer, isWithin } from './structure';
 import { toStateGraph } from './walk';
 
@@ -86,10 +87,10 @@ class DotWriter {
     this.#line(0, '');
     this.#line(1, `${quoteDot(this.#start)} [shape=point, width=0.15, label=""];`);
     if (drawsRoot(this.#graph)) {
-      this.#state(root, 1);
+      runSteps([() => this.#state(root, 1)]);
       this.#edge(this.#start, root.id, [], 1);
     } else {
-      this.#contents(root, 1);
+      runSteps([() => this.#contents(root, 1)]);
       if (root.initial !== undefined) this.#edge(this.#start, root.initial, [], 1);
     }
     this.#line(0, '');
@@ -103,11 +104,12 @@ class DotWriter {
     return `${this.#lines.join('\n')}\n`;
   }
 
-  #contents(state: GraphState, depth: number): void {
-    for (const child of state.children) this.#state(child, depth);
+  /** The children as steps (see `runSteps`), so nesting never deepens the call stack. */
+  #contents(state: GraphState, depth: number): readonly Step[] {
+    return state.children.map((child) => () => this.#state(child, depth));
   }
 
-  #state(state: GraphState, depth: number): void {
+  #state(state: GraphState, depth: number): readonly Step[] | undefined {
     const tooltip: Attributes = state.description ? [['tooltip', quoteDot(state.description)]] : [];
     if (!isContainer(state)) {
       const attributes: Array<readonly [string, string]> = [['label', this.#label(state)]];
@@ -117,7 +119,7 @@ class DotWriter {
         attributes.push(['shape', 'circle']);
       }
       this.#line(depth, `${quoteDot(state.id)}${attributeList([...attributes, ...tooltip])};`);
-      return;
+      return undefined;
     }
     this.#line(depth, `subgraph ${quoteDot(`cluster_${state.id}`)} {`);
     this.#line(depth + 1, `label=${this.#label(state)};`);
@@ -141,8 +143,7 @@ class DotWriter {
           ];
     this.#line(depth + 1, `${quoteDot(state.id)}${attributeList(anchor)};`);
     if (state.initial !== undefined) this.#edge(state.id, state.initial, [], depth + 1);
-    this.#contents(state, depth + 1);
-    this.#line(depth, '}');
+    return [...this.#contents(state, depth + 1), just(() => this.#line(depth, '}'))];
   }
 
   #edge(from: string, to: string, extra: Attributes, depth: number): void {

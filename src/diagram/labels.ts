@@ -1,3 +1,4 @@
+import { foldTree } from './fold';
 import type { GraphAction, GraphGuard, GraphTransition, GraphTrigger } from './model';
 
 /**
@@ -26,19 +27,28 @@ export interface DiagramOptions {
  * ```
  */
 export function guardLabel(guard: GraphGuard): string {
-  switch (guard.kind) {
-    case 'named':
-      return guard.name;
-    case 'not':
-      return `not(${guardLabel(guard.guard)})`;
-    case 'and':
-    case 'or':
-      return `${guard.kind}(${guard.guards.map(guardLabel).join(', ')})`;
-    case 'stateIn':
-      return `stateIn(${guard.state})`;
-    case 'inline':
-      return 'inline';
-  }
+  return foldTree(guard, guardParts, (node, parts: string[]) => {
+    switch (node.kind) {
+      case 'named':
+        return node.name;
+      case 'not':
+        return `not(${parts[0]})`;
+      case 'and':
+      case 'or':
+        return `${node.kind}(${parts.join(', ')})`;
+      case 'stateIn':
+        return `stateIn(${node.state})`;
+      case 'inline':
+        return 'inline';
+    }
+  });
+}
+
+/** The guards directly inside `guard` (of `not`, `and`, `or`). */
+export function guardParts(guard: GraphGuard): readonly GraphGuard[] {
+  if (guard.kind === 'not') return [guard.guard];
+  if (guard.kind === 'and' || guard.kind === 'or') return guard.guards;
+  return [];
 }
 
 /**

@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import { IdAllocator } from './ids';
 import { type DiagramOptions, entryExitLabels, transitionLabel } from './labels';
 import type { GraphState, StateGraph } from './model';
+import { just, runSteps, type Step } from './steps';
 import { drawsRoot, isContainer } from './structure';
 import { toStateGraph } from './walk';
 
@@ -46,12 +47,14 @@ class MermaidWriter {
     this.#graph = graph;
     this.#options = options;
     this.#wrapRoot = drawsRoot(graph);
-    this.#allocate(graph.root);
+    this.#allocate();
   }
 
-  #allocate(state: GraphState): void {
-    this.#ids.get(state.id, state.path.length === 0 ? state.key : state.path.join('_'));
-    for (const child of state.children) this.#allocate(child);
+  /** Ids in document order (the graph lists its states that way), so clashes resolve stably. */
+  #allocate(): void {
+    for (const state of this.#graph.states.values()) {
+      this.#ids.get(state.id, state.path.length === 0 ? state.key : state.path.join('_'));
+    }
   }
 
   #id(stateId: string): string {
@@ -84,33 +87,41 @@ class MermaidWriter {
     const { root } = this.#graph;
     if (this.#wrapRoot) {
       this.#line(1, `[*] --> ${this.#id(root.id)}`);
-      this.#state(root, 1);
+      runSteps([() => this.#state(root, 1)]);
     } else {
-      this.#contents(root, 1);
+      runSteps([() => this.#contents(root, 1)]);
     }
     this.#transitions();
     return `${this.lines.join('\n')}\n`;
   }
 
-  /** Children of a compound/parallel state (or of the unwrapped root). */
-  #contents(state: GraphState, depth: number): void {
+  /**
+   * Children of a compound/parallel state (or of the unwrapped root). Returns the children as
+   * steps (see `runSteps`), so nesting never deepens the call stack.
+   */
+  #contents(state: GraphState, depth: number): readonly Step[] {
     if (state.initial !== undefined) this.#line(depth, `[*] --> ${this.#id(state.initial)}`);
-    state.children.forEach((child, index) => {
-      if (state.kind === 'parallel' && index > 0) this.#line(depth, '--');
-      this.#state(child, depth);
-    });
-    for (const child of state.children) {
-      if (child.kind === 'final') this.#line(depth, `${this.#id(child.id)} --> [*]`);
-    }
+    const steps = state.children.flatMap((child, index): Step[] => [
+      just(() => {
+        if (state.kind === 'parallel' && index > 0) this.#line(depth, '--');
+      }),
+      () => this.#state(child, depth),
+    ]);
+    steps.push(
+      just(() => {
+        for (const child of state.children) {
+          if (child.kind === 'final') this.#line(depth, `${this.#id(child.id)} --> [*]`);
+        }
+      }),
+    );
+    return steps;
   }
 
-  #state(state: GraphState, depth: number): void {
+  #state(state: GraphState, depth: number): readonly Step[] | undefined {
     if (isContainer(state)) {
       const id = this.#declare(state, depth);
       this.#line(depth, `state ${id} {`);
-      this.#contents(state, depth + 1);
-      this.#line(depth, '}');
-      return;
+      return [() => this.#contents(state, depth + 1), just(() => this.#line(depth, '}'))];
     }
     // UML-style internal transitions and entry/exit actions inside the box.
     const descriptions = [
@@ -121,6 +132,7 @@ class MermaidWriter {
     ];
     const id = this.#declare(state, depth, descriptions.length > 0);
     for (const text of descriptions) this.#line(depth, `${id} : ${escapeMermaid(text)}`);
+    return undefined;
   }
 
   #transitions(): void {

@@ -2,6 +2,7 @@ import type { AnyStateMachine } from 'xstate';
 import { IdAllocator } from './ids';
 import { guardLabel } from './labels';
 import type { GraphAction, GraphState, GraphTransition, StateGraph } from './model';
+import { just, runSteps, type Step } from './steps';
 import { isWithin } from './structure';
 import { toStateGraph } from './walk';
 
@@ -86,12 +87,13 @@ class ScxmlWriter {
         ['initial', this.#id(root.id)],
       ])}>`,
     );
-    this.#state(root, 1);
+    runSteps([() => this.#state(root, 1)]);
     this.#line(0, '</scxml>');
     return `${this.#lines.join('\n')}\n`;
   }
 
-  #state(state: GraphState, depth: number): void {
+  /** Writes a state's element; its children and closing tag come back as steps (`runSteps`). */
+  #state(state: GraphState, depth: number): readonly Step[] | undefined {
     const id = this.#id(state.id);
     if (state.kind === 'history') {
       this.#line(
@@ -106,7 +108,7 @@ class ScxmlWriter {
         this.#line(depth + 1, `<transition${attrs([['target', target]])}/>`);
       }
       this.#line(depth, '</history>');
-      return;
+      return undefined;
     }
     const element =
       state.kind === 'parallel' ? 'parallel' : state.kind === 'final' ? 'final' : 'state';
@@ -116,16 +118,19 @@ class ScxmlWriter {
       ['initial', initial],
     ])}`;
     const body = this.#body(state, depth + 1);
-    if (body.length === 0) {
+    if (body.length === 0 && state.children.length === 0) {
       this.#line(depth, `${head}/>`);
-      return;
+      return undefined;
     }
     this.#line(depth, `${head}>`);
     this.#lines.push(...body);
-    this.#line(depth, `</${element}>`);
+    return [
+      ...state.children.map((child) => () => this.#state(child, depth + 1)),
+      just(() => this.#line(depth, `</${element}>`)),
+    ];
   }
 
-  /** Writes everything inside a state element, then takes those lines back out. */
+  /** Writes everything inside a state element but its children, then takes those lines back out. */
   #body(state: GraphState, depth: number): string[] {
     const start = this.#lines.length;
     if (state.description !== undefined)
@@ -172,7 +177,6 @@ class ScxmlWriter {
       );
     }
     for (const transition of state.transitions) this.#transition(transition, depth);
-    for (const child of state.children) this.#state(child, depth);
     return this.#lines.splice(start);
   }
 

@@ -1,4 +1,6 @@
 import type { AnyStateMachine } from 'xstate';
+import { foldTree } from './fold';
+import { guardParts } from './labels';
 import type {
   GraphAction,
   GraphGuard,
@@ -70,33 +72,67 @@ const oneOrMany = (items: readonly Code[]): Code | undefined =>
 
 /** Plain data as a JavaScript literal. */
 function jsonCode(value: JsonValue): Code {
-  if (typeof value === 'string') return str(value);
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) {
-    return raw(String(value));
-  }
-  if (isJsonArray(value)) return arr(value.map(jsonCode));
-  return obj(Object.entries(value).map(([key, item]) => [key, jsonCode(item)] as const));
+  return foldTree<JsonValue, Code>(value, jsonItems, (node, items) => {
+    if (typeof node === 'string') return str(node);
+    if (typeof node === 'number' || typeof node === 'boolean' || node === null) {
+      return raw(String(node));
+    }
+    if (isJsonArray(node)) return arr(items);
+    return obj(Object.keys(node).map((key, i) => [key, items[i]] as const));
+  });
 }
+
+const jsonItems = (value: JsonValue): readonly JsonValue[] =>
+  typeof value === 'object' && value !== null ? Object.values(value) : [];
 
 const isJsonArray = (value: JsonValue): value is readonly JsonValue[] => Array.isArray(value);
 
 const propertyKey = (key: string | number): string =>
   typeof key === 'number' || /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key) ? String(key) : quoteJs(key);
 
-/** The code on a single line, or `undefined` when it has to be expanded. */
-function flat(code: Code): string | undefined {
+/** The codes directly inside `code`. */
+function partsOf(code: Code): readonly Code[] {
+  if (code.kind === 'array') return code.items;
+  if (code.kind === 'object') return code.entries.map(([, value]) => value);
+  return [];
+}
+
+/** Every node of the tree under `code`, each after all of its parts (children first). */
+function partsFirst(code: Code): Code[] {
+  const order: Code[] = [];
+  const stack = [code];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    order.push(next);
+    stack.push(...partsOf(next));
+  }
+  return order.reverse();
+}
+
+/**
+ * The code of every node under `code` on a single line, or `undefined` for those that have to
+ * be expanded. Worked out once per node, children first, without recursion: a machine nested
+ * thousands of levels deep must not overflow the stack.
+ */
+function flatTexts(code: Code): Map<Code, string | undefined> {
+  const texts = new Map<Code, string | undefined>();
+  for (const node of partsFirst(code)) texts.set(node, flatText(node, texts));
+  return texts;
+}
+
+/** One node on a single line, from its parts' lines in `texts`. */
+function flatText(code: Code, texts: ReadonlyMap<Code, string | undefined>): string | undefined {
   switch (code.kind) {
     case 'raw':
       return code.code.includes('\n') ? undefined : code.code;
     case 'array': {
-      const items = code.items.map(flat);
+      const items = code.items.map((item) => texts.get(item));
       return items.every((item) => item !== undefined) ? `[${items.join(', ')}]` : undefined;
     }
     case 'object': {
       if (code.entries.length === 0) return '{}';
       if (code.expand) return undefined;
       const entries = code.entries.map(([key, value]) => {
-        const text = flat(value);
+        const text = texts.get(value);
         return text === undefined ? undefined : `${propertyKey(key)}: ${text}`;
       });
       return entries.every((entry) => entry !== undefined)
@@ -106,30 +142,63 @@ function flat(code: Code): string | undefined {
   }
 }
 
+/** What `print` still has to write: text as it is, or code to lay out. */
+type Piece = string | { readonly code: Code; readonly depth: number; readonly column: number };
+
 /**
  * Prints code that starts `column` characters into a line at nesting `depth`:
  * on one line when it fits (with the trailing comma) in {@link LINE_WIDTH},
- * otherwise one item per line with trailing commas, like Biome.
+ * otherwise one item per line with trailing commas, like Biome. An explicit stack of
+ * pending pieces instead of recursion, so any depth prints.
  */
 function print(code: Code, depth: number, column: number): string {
-  const single = flat(code);
-  if (single !== undefined && column + single.length + 1 <= LINE_WIDTH) return single;
+  const texts = flatTexts(code);
+  const out: string[] = [];
+  const stack: Piece[] = [{ code, depth, column }];
+  const later = (pieces: readonly Piece[]) => {
+    for (let i = pieces.length - 1; i >= 0; i--) stack.push(pieces[i] as Piece);
+  };
+  for (let piece = stack.pop(); piece !== undefined; piece = stack.pop()) {
+    if (typeof piece === 'string') {
+      out.push(piece);
+      continue;
+    }
+    const single = texts.get(piece.code);
+    if (single !== undefined && piece.column + single.length + 1 <= LINE_WIDTH) {
+      out.push(single);
+      continue;
+    }
+    later(expanded(piece.code, piece.depth));
+  }
+  return out.join('');
+}
+
+/** `code` laid out one item per line at nesting `depth`, its items still to print. */
+function expanded(code: Code, depth: number): readonly Piece[] {
   const pad = INDENT.repeat(depth + 1);
   const close = INDENT.repeat(depth);
   switch (code.kind) {
     case 'raw':
-      return code.code;
-    case 'array': {
-      const items = code.items.map((item) => `${pad}${print(item, depth + 1, pad.length)},\n`);
-      return `[\n${items.join('')}${close}]`;
-    }
-    case 'object': {
-      const entries = code.entries.map(([key, value]) => {
-        const prefix = `${pad}${propertyKey(key)}: `;
-        return `${prefix}${print(value, depth + 1, prefix.length)},\n`;
-      });
-      return `{\n${entries.join('')}${close}}`;
-    }
+      return [code.code];
+    case 'array':
+      return [
+        '[\n',
+        ...code.items.flatMap((item): Piece[] => [
+          pad,
+          { code: item, depth: depth + 1, column: pad.length },
+          ',\n',
+        ]),
+        `${close}]`,
+      ];
+    case 'object':
+      return [
+        '{\n',
+        ...code.entries.flatMap(([key, value]): Piece[] => {
+          const prefix = `${pad}${propertyKey(key)}: `;
+          return [prefix, { code: value, depth: depth + 1, column: prefix.length }, ',\n'];
+        }),
+        `${close}}`,
+      ];
   }
 }
 
@@ -190,27 +259,29 @@ class StatelyWriter {
   }
 
   #guard(guard: GraphGuard): Code {
-    switch (guard.kind) {
-      case 'named':
-        return guard.params === undefined
-          ? str(guard.name)
-          : obj([
-              ['type', str(guard.name)],
-              ['params', jsonCode(guard.params)],
-            ]);
-      case 'inline':
-        return str('inline');
-      case 'not':
-        this.#helpers.add('not');
-        return raw(`not(${print(this.#guard(guard.guard), 0, 0)})`);
-      case 'and':
-      case 'or':
-        this.#helpers.add(guard.kind);
-        return raw(`${guard.kind}(${print(arr(guard.guards.map((g) => this.#guard(g))), 0, 0)})`);
-      case 'stateIn':
-        this.#helpers.add('stateIn');
-        return raw(`stateIn(${guard.state.startsWith('{') ? guard.state : quoteJs(guard.state)})`);
-    }
+    return foldTree(guard, guardParts, (node, parts: Code[]) => {
+      switch (node.kind) {
+        case 'named':
+          return node.params === undefined
+            ? str(node.name)
+            : obj([
+                ['type', str(node.name)],
+                ['params', jsonCode(node.params)],
+              ]);
+        case 'inline':
+          return str('inline');
+        case 'not':
+          this.#helpers.add('not');
+          return raw(`not(${print(parts[0] as Code, 0, 0)})`);
+        case 'and':
+        case 'or':
+          this.#helpers.add(node.kind);
+          return raw(`${node.kind}(${print(arr(parts), 0, 0)})`);
+        case 'stateIn':
+          this.#helpers.add('stateIn');
+          return raw(`stateIn(${node.state.startsWith('{') ? node.state : quoteJs(node.state)})`);
+      }
+    });
   }
 
   #actions(actions: readonly GraphAction[]): Code | undefined {
@@ -281,7 +352,21 @@ class StatelyWriter {
     return oneOrMany(invokes);
   }
 
+  /**
+   * The config of `state` (the root: the whole machine). Children are built before their
+   * parents, from the graph's states in reverse document order, so nesting never recurses.
+   */
   config(state: GraphState): Code {
+    const built = new Map<string, Code>();
+    const states = [...this.#graph.states.values()];
+    for (let i = states.length - 1; i >= 0; i--) {
+      const each = states[i] as GraphState;
+      built.set(each.id, this.#stateConfig(each, built));
+    }
+    return built.get(state.id) ?? this.#stateConfig(state, built);
+  }
+
+  #stateConfig(state: GraphState, built: ReadonlyMap<string, Code>): Code {
     const of = (kind: GraphTransition['trigger']['kind']) =>
       state.transitions.filter((t) => t.trigger.kind === kind);
     const isRoot = state.parentId === undefined;
@@ -327,7 +412,7 @@ class StatelyWriter {
           state.children.length === 0
             ? undefined
             : obj(
-                state.children.map((child) => [child.key, this.config(child)] as const),
+                state.children.map((child) => [child.key, built.get(child.id) as Code] as const),
                 true,
               ),
         ],

@@ -1,4 +1,5 @@
 import type { AnyStateMachine, AnyStateNode, AnyTransitionDefinition } from 'xstate';
+import { foldTree } from './fold';
 import type {
   GraphAction,
   GraphGuard,
@@ -33,28 +34,30 @@ const toArray = (value: unknown): readonly unknown[] => {
  * arrays and plain objects of those), otherwise `undefined`.
  */
 function toJsonValue(value: unknown): JsonValue | undefined {
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
-  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
-  if (Array.isArray(value)) {
-    const items: JsonValue[] = [];
-    for (const item of value) {
-      const json = toJsonValue(item);
-      if (json === undefined) return undefined;
-      items.push(json);
-    }
-    return items;
-  }
-  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) {
-    return undefined;
-  }
-  const result: Record<string, JsonValue> = {};
-  for (const [key, item] of Object.entries(value)) {
-    const json = toJsonValue(item);
-    if (json === undefined) return undefined;
-    result[key] = json;
-  }
-  return result;
+  return foldTree<unknown, JsonValue | undefined>(
+    value,
+    jsonParts,
+    (node, parts) => {
+      if (node === null || typeof node === 'string' || typeof node === 'boolean') return node;
+      if (typeof node === 'number') return Number.isFinite(node) ? node : undefined;
+      if (!isPlainData(node) || parts.some((part) => part === undefined)) return undefined;
+      if (Array.isArray(node)) return parts as JsonValue[];
+      const keys = Object.keys(node);
+      return Object.fromEntries(keys.map((key, i) => [key, parts[i] as JsonValue]));
+    },
+    () => undefined, // a cycle is not plain data
+  );
 }
+
+/** Arrays and plain objects: the only containers plain data has. */
+const isPlainData = (value: unknown): value is object =>
+  Array.isArray(value) ||
+  (typeof value === 'object' &&
+    value !== null &&
+    Object.getPrototypeOf(value) === Object.prototype);
+
+const jsonParts = (value: unknown): readonly unknown[] =>
+  isPlainData(value) ? Object.values(value) : [];
 
 /** `{ params }` when an action or guard object has plain-data params, else `{}`. */
 const paramsOf = (reference: unknown): { params?: JsonValue } => {
@@ -90,6 +93,17 @@ const stateValueLabel = (value: unknown): string =>
  * their structure, anything else is `'inline'`.
  */
 function toGraphGuard(guard: unknown): GraphGuard {
+  return foldTree(guard, innerGuards, toGraphGuardOf);
+}
+
+/** Higher-order guards (not/and/or) are functions carrying the guards they combine. */
+const innerGuards = (guard: unknown): readonly unknown[] => {
+  const inner = typeof guard === 'function' ? prop(guard, 'guards') : undefined;
+  return Array.isArray(inner) ? inner : [];
+};
+
+/** One guard, given the {@link GraphGuard}s of the guards it combines. */
+function toGraphGuardOf(guard: unknown, guards: GraphGuard[]): GraphGuard {
   if (typeof guard === 'string') return { kind: 'named', name: guard };
   if (typeof guard !== 'function') {
     const type = prop(guard, 'type');
@@ -97,10 +111,7 @@ function toGraphGuard(guard: unknown): GraphGuard {
       ? { kind: 'named', name: type, ...paramsOf(guard) }
       : { kind: INLINE };
   }
-  // Higher-order guards are functions carrying `guards` (not/and/or) or `stateValue`.
-  const inner = prop(guard, 'guards');
-  if (Array.isArray(inner)) {
-    const guards = inner.map(toGraphGuard);
+  if (Array.isArray(prop(guard, 'guards'))) {
     const [first] = guards;
     if (guard.name === 'not' && first !== undefined && guards.length === 1) {
       return { kind: 'not', guard: first };
@@ -211,16 +222,13 @@ function transitionsOf(node: AnyStateNode, invokes: readonly GraphInvoke[]): Gra
   return result;
 }
 
-function walkNode(
-  machine: AnyStateMachine,
-  node: AnyStateNode,
-  index: Map<string, GraphState>,
-): GraphState {
+/** One state node as a {@link GraphState} without its children (the walk adds them). */
+function toGraphState(machine: AnyStateMachine, node: AnyStateNode): GraphState {
   const kind: StateKind = node.type;
   const invoke = invokesOf(node);
   const initialTarget: AnyStateNode | undefined =
     kind === 'compound' ? node.initial.target[0] : undefined;
-  const state: GraphState = {
+  return {
     id: node.id,
     key: node.key,
     path: [...node.path],
@@ -238,14 +246,34 @@ function walkNode(
     transitions: transitionsOf(node, invoke),
     children: [],
   };
-  // Register before the children so the index lists states in document order.
-  index.set(state.id, state);
-  const children = Object.values(node.states).map((child: AnyStateNode) =>
-    walkNode(machine, child, index),
-  );
-  const complete: GraphState = { ...state, children };
-  index.set(state.id, complete);
-  return complete;
+}
+
+/**
+ * Every state node under `root`, in document order (a state before its children), each
+ * registered in `index` and added to its parent's children. An explicit stack instead of
+ * recursion: XState builds machines nested thousands of levels deep, and so must this walk.
+ */
+function walkNodes(
+  machine: AnyStateMachine,
+  root: AnyStateNode,
+  index: Map<string, GraphState>,
+): GraphState {
+  const stack: Array<{ node: AnyStateNode; siblings: GraphState[] | undefined }> = [
+    { node: root, siblings: undefined },
+  ];
+  let top: GraphState | undefined;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const state = toGraphState(machine, item.node);
+    index.set(state.id, state);
+    if (item.siblings) item.siblings.push(state);
+    else top = state;
+    const children = state.children as GraphState[];
+    const nodes = Object.values(item.node.states) as AnyStateNode[];
+    for (let i = nodes.length - 1; i >= 0; i--) {
+      stack.push({ node: nodes[i] as AnyStateNode, siblings: children });
+    }
+  }
+  return top as GraphState;
 }
 
 /**
@@ -270,6 +298,6 @@ function walkNode(
  */
 export function toStateGraph(machine: AnyStateMachine): StateGraph {
   const states = new Map<string, GraphState>();
-  const root = walkNode(machine, machine.root, states);
+  const root = walkNodes(machine, machine.root, states);
   return { id: machine.id, root, states };
 }

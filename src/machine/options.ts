@@ -145,16 +145,35 @@ function checkRate(option: string, value: unknown): number {
   return value;
 }
 
+/**
+ * Throws a TypeError naming the first key of `object` that is not in `known` (prefixed with
+ * `path`, e.g. `slidingWindow.`): a typo in a nested option must not fall back to a default.
+ */
+export function rejectUnknownKeys(
+  object: object,
+  known: readonly string[],
+  path = '',
+  owner = '',
+): void {
+  for (const key of Object.keys(object)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`unknown option ${JSON.stringify(path + key)}${owner && ` of ${owner}`}`);
+    }
+  }
+}
+
 function checkWindow(value: unknown): SlidingWindow {
   const window = value as Record<string, unknown> | null;
   if (typeof window !== 'object' || window === null) {
     throw new TypeError(`slidingWindow must be an object, got ${describeValue(value)}`);
   }
   if (window.type === 'count') {
+    rejectUnknownKeys(window, ['type', 'size'], 'slidingWindow.');
     const size = checkInteger('slidingWindow.size', window.size, 1, 1_000_000);
     return { type: 'count', size };
   }
   if (window.type === 'time') {
+    rejectUnknownKeys(window, ['type', 'duration', 'buckets'], 'slidingWindow.');
     const duration = checkInteger('slidingWindow.duration', window.duration, 1, MAX_TIMEOUT_MS);
     const buckets = checkInteger('slidingWindow.buckets', window.buckets, 1, 1000);
     if (duration % buckets !== 0) {
@@ -275,4 +294,21 @@ export function resolveBreakerConfig(
       ? checkInteger('halfOpenMaxWait', input.halfOpenMaxWait, 1, MAX_TIMEOUT_MS)
       : null,
   };
+}
+
+/**
+ * The machine's share of a wider options object (the service's): only the keys the machine
+ * knows, so the rest (functions, clocks) never reach its plain-data context.
+ *
+ * @example
+ * ```ts
+ * pickMachineInput({ name: 'x', logger: console }); // { name: 'x' }
+ * ```
+ */
+export function pickMachineInput(options: object): CircuitBreakerInput {
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) {
+    if (CONFIG_KEYS.has(key)) input[key] = value;
+  }
+  return input as CircuitBreakerInput;
 }

@@ -1,4 +1,11 @@
-import { checkInteger, describeValue, MAX_TIMEOUT_MS } from '../machine/options.js';
+import {
+  checkInteger,
+  describeValue,
+  MAX_TIMEOUT_MS,
+  rejectUnknownKeys,
+} from '../machine/options.js';
+
+const BACKOFF_OPTION_KEYS = ['initial', 'max', 'factor', 'jitter', 'random'];
 
 /**
  * What a `resetTimeout` function is asked: which opening this is (1 for the first since the
@@ -63,6 +70,7 @@ export function exponentialBackoff(options: ExponentialBackoffOptions): ResetTim
       `exponentialBackoff options must be an object, got ${describeValue(options)}`,
     );
   }
+  rejectUnknownKeys(options, BACKOFF_OPTION_KEYS, '', 'exponentialBackoff');
   const initial = checkInteger('initial', options.initial, 0, MAX_TIMEOUT_MS);
   const max = checkInteger(
     'max',
@@ -83,7 +91,11 @@ export function exponentialBackoff(options: ExponentialBackoffOptions): ResetTim
     throw new TypeError(`random must be a function, got ${describeValue(random)}`);
   }
   return ({ attempt }) => {
-    const period = Math.min(max, initial * factor ** Math.max(0, attempt - 1));
-    return Math.round(period * (1 - jitter * random()));
+    // factor^attempt overflows to Infinity after enough openings: 0 * Infinity would be NaN.
+    const growth = factor ** Math.max(0, attempt - 1);
+    const period = initial === 0 ? 0 : Math.min(max, initial * growth);
+    const jittered = Math.round(period * (1 - jitter * random()));
+    // A random source outside [0, 1) must not push the period past max or below 0.
+    return Number.isFinite(jittered) ? Math.min(max, Math.max(0, jittered)) : period;
   };
 }

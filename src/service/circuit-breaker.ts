@@ -4,6 +4,7 @@ import {
   type CircuitBreakerInput,
   describeValue,
   MAX_TIMEOUT_MS,
+  pickMachineInput,
   resolveBreakerConfig,
 } from '../machine/options.js';
 import {
@@ -22,7 +23,7 @@ import type {
 } from '../machine/types.js';
 import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
 import type { ResetTimeoutFunction } from './backoff.js';
-import { type BreakerClock, checkClock, systemClock } from './clock.js';
+import { type BreakerClock, checkClock, remainingWithin, systemClock } from './clock.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
 import { OutcomeFold } from './fold.js';
 import {
@@ -57,8 +58,8 @@ import {
   type CircuitBreakerSnapshot,
   type PersistedBreakerState,
   readBreakerSnapshot,
-  SNAPSHOT_FORMAT,
-  SNAPSHOT_VERSION,
+  toBreakerSnapshot,
+  withSavedOptions,
 } from './snapshot.js';
 import { logTransitions } from './transition-log.js';
 
@@ -97,6 +98,8 @@ export class CircuitBreaker implements Disposable {
   #initial: CircuitBreakerContext | undefined;
   readonly #clock: BreakerClock;
   readonly #config: CircuitBreakerConfig;
+  /** The machine options as given (plus restored ones), saved by `toJSON` for a restore. */
+  readonly #input: CircuitBreakerInput;
   readonly #logger: BreakerLogger | undefined;
   readonly #backoff: ResetTimeoutFunction | undefined;
   readonly #inspect: CircuitBreakerOptions['inspect'];
@@ -139,10 +142,13 @@ export class CircuitBreaker implements Disposable {
         `resetTimeout must be a number or a function, got ${describeValue(resetTimeout)}`,
       );
     }
-    const machineOptions = (
-      backoff ? { ...options, resetTimeout: undefined } : options
+    const machineOptions = withSavedOptions(
+      options?.snapshot,
+      backoff ? { ...options, resetTimeout: undefined } : options,
     ) as CircuitBreakerInput;
+    if (backoff) machineOptions.resetTimeout = undefined;
     this.#config = resolveBreakerConfig(machineOptions, SERVICE_OPTION_KEYS);
+    this.#input = pickMachineInput(machineOptions);
     this.#policy = resolvePolicy(options, this.#config);
     this.#retryAfter = checkFunction('retryAfter', options.retryAfter);
     this.#publicConfig = freezeConfig(this.#config);
@@ -167,13 +173,18 @@ export class CircuitBreaker implements Disposable {
     this.#backoff = backoff;
     this.#fast = inspect === undefined;
     this.#listeners = new BreakerListeners(this.#config.name, this.#logger);
-    if (options.snapshot !== undefined || inspect !== undefined) {
+    if (options.snapshot != null || inspect !== undefined) {
       // A restored state, and an inspector that must see the actor from its start, need it now.
       const now = this.#clock.now();
       const restored =
-        options.snapshot === undefined
+        options.snapshot == null
           ? undefined
-          : readBreakerSnapshot(options.snapshot, this.#config, now, backoff !== undefined);
+          : readBreakerSnapshot(
+              options.snapshot,
+              this.#config,
+              now,
+              typeof resetTimeout !== 'number',
+            );
       const actor = this.#start(restored);
       const { value, context } = actor.getSnapshot();
       if (circuitStateOf(value) === 'open') this.#scheduleWake(retryDueAt(context) - now);
@@ -254,11 +265,7 @@ export class CircuitBreaker implements Disposable {
    */
   toJSON(): CircuitBreakerSnapshot {
     this.#flush();
-    return {
-      format: SNAPSHOT_FORMAT,
-      version: SNAPSHOT_VERSION,
-      snapshot: this.#host().getPersistedSnapshot() as unknown as PersistedBreakerState,
-    };
+    return toBreakerSnapshot(this.#host().getPersistedSnapshot(), this.#input);
   }
 
   /** The breaker's name. */
@@ -476,7 +483,7 @@ export class CircuitBreaker implements Disposable {
     if (this.#actor === undefined) return null;
     const { value, context } = this.#actor.getSnapshot();
     if (circuitStateOf(value) !== 'open') return null;
-    return Math.max(0, retryDueAt(context) - this.#clock.now());
+    return remainingWithin(retryDueAt(context), this.#clock.now(), context.openTimeout);
   }
 
   /**
@@ -604,7 +611,8 @@ export class CircuitBreaker implements Disposable {
   /**
    * Calls `listener` for every event of `type`; returns a function that stops it. Listening to
    * `success`, `failure` or `reject` makes every outcome a machine event while subscribed.
-   * A listener that throws does not break the breaker; its error goes to `logger.warn`.
+   * A listener that throws does not break the breaker; its error goes to `logger.warn`, or to
+   * `console.error` without a logger.
    *
    * @example
    * ```ts

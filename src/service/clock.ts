@@ -60,3 +60,11 @@ export function checkClock(clock: unknown): BreakerClock {
   }
   return clock as BreakerClock;
 }
+
+/**
+ * Milliseconds from `now` until `dueAt`, kept within `[0, period]`. A clock stepped backwards
+ * (an NTP correction) would otherwise announce far more than the `period` the timer waits.
+ */
+export function remainingWithin(dueAt: number, now: number, period: number): number {
+  return Math.min(period, Math.max(0, dueAt - now));
+}

@@ -5,7 +5,7 @@
  * costs no XState event per call.
  */
 import type { CircuitBreakerEmitted } from '../machine/types.js';
-import type { BreakerLogger } from './logger.js';
+import { type BreakerLogger, reportListenerError } from './logger.js';
 
 /**
  * Names of the events `CircuitBreaker.on` accepts, as a list.
@@ -49,14 +49,6 @@ export type CircuitBreakerEventOf<T extends CircuitBreakerEventType> = Extract<
 >;
 
 type AnyListener = (event: never) => void;
-
-/**
- * Where a listener's error goes when no logger is given: the console's error stream, so it is
- * never silently lost (and, unlike a rethrow, never takes the process down).
- */
-function reportListenerError(message: string, error: unknown): void {
-  console.error(message, error);
-}
 
 export class BreakerListeners {
   readonly #byType = new Map<string, Set<AnyListener>>();
@@ -107,9 +99,7 @@ export class BreakerListeners {
       try {
         (listener as (event: CircuitBreakerEmitted) => void)(event);
       } catch (error) {
-        const message = `circuit_breaker_listener_error name=${this.#name} event=${event.type} error=${String(error)}`;
-        if (this.#logger) this.#logger.warn(message);
-        else reportListenerError(message, error);
+        reportListenerError(this.#logger, this.#name, event.type, error);
       }
     }
   }

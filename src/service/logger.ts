@@ -27,3 +27,19 @@ export function checkLogger(logger: unknown): BreakerLogger {
   }
   return logger as BreakerLogger;
 }
+
+/**
+ * Reports an error thrown by a breaker listener. The breaker goes on (a listener cannot break
+ * it), but the error must never vanish: it goes to `logger.warn`, or to `console.error` with
+ * the error itself (stack included) when no logger was given, once per error.
+ */
+export function reportListenerError(
+  logger: BreakerLogger | undefined,
+  name: string,
+  type: string,
+  error: unknown,
+): void {
+  const line = `circuit_breaker_listener_error name=${name} event=${type}`;
+  if (logger) logger.warn(`${line} error=${String(error)}`);
+  else console.error(line, error);
+}

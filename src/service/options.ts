@@ -71,11 +71,11 @@ export interface CircuitBreakerOptions extends Omit<CircuitBreakerInput, 'resetT
    */
   inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
   /**
-   * A breaker's `toJSON()` (object or JSON text) to start from. The options given here win
-   * over the saved ones; the `name` must match. A bad snapshot throws
-   * {@link CircuitBreakerSnapshotError}.
+   * A breaker's `toJSON()` (object or JSON text) to start from; `null` or `undefined` (a store's
+   * answer on first boot) starts fresh. Saved options are kept unless given again here; the
+   * `name` must match. A bad snapshot throws {@link CircuitBreakerSnapshotError}.
    */
-  snapshot?: CircuitBreakerSnapshot | string;
+  snapshot?: CircuitBreakerSnapshot | string | null | undefined;
 }
 
 /**

@@ -1,4 +1,11 @@
-import { type CircuitBreakerConfig, describeValue, MAX_TIMEOUT_MS } from '../machine/options.js';
+import {
+  type CircuitBreakerConfig,
+  type CircuitBreakerInput,
+  DEFAULT_BREAKER_CONFIG,
+  describeValue,
+  MAX_TIMEOUT_MS,
+  resolveBreakerConfig,
+} from '../machine/options.js';
 import { circuitStateOf, emptyWindow } from '../machine/rules.js';
 import {
   CIRCUIT_STATES,
@@ -49,6 +56,12 @@ export interface CircuitBreakerSnapshot {
   format: typeof SNAPSHOT_FORMAT;
   version: typeof SNAPSHOT_VERSION;
   snapshot: PersistedBreakerState;
+  /**
+   * The machine options the breaker was built with, as given (plain data; functions such as a
+   * backoff, `isFailure` or `fallback` are not saved). A restore keeps each one unless given
+   * again. Snapshots written before it existed fall back to `snapshot.context.config`.
+   */
+  options?: CircuitBreakerInput;
 }
 
 /**
@@ -161,6 +174,81 @@ function machineValue(state: CircuitState): PersistedBreakerState['value'] {
 }
 
 /**
+ * The envelope `breaker.toJSON()` returns: a deep copy, so editing it (or the JSON made from it)
+ * never reaches the running breaker. `options` are the machine options it was built with.
+ */
+export function toBreakerSnapshot(
+  persisted: unknown,
+  options: CircuitBreakerInput,
+): CircuitBreakerSnapshot {
+  const given: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) given[key] = value;
+  return structuredClone({
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    snapshot: persisted as PersistedBreakerState,
+    options: given as CircuitBreakerInput,
+  });
+}
+
+/** The saved value as an object: JSON text parsed, anything else as it is. */
+function parseSaved(saved: unknown): unknown {
+  if (typeof saved !== 'string') return saved;
+  try {
+    return JSON.parse(saved);
+  } catch (error) {
+    fail(`not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The options to restore a breaker with: the saved ones, each replaced by a value the caller
+ * gives now (`undefined` is not a value). Returns `given` itself when nothing is saved (`null`
+ * or `undefined`, what a store answers on first boot). The saved options are validated, so a
+ * corrupted value is a {@link CircuitBreakerSnapshotError}, never the caller's mistake.
+ */
+export function withSavedOptions<T extends object>(saved: unknown, given: T): T {
+  if (saved === null || saved === undefined) return given;
+  const envelope = parseSaved(saved);
+  if (!isRecord(envelope) || envelope.format !== SNAPSHOT_FORMAT) return given; // fails later
+  const savedOptions = isRecord(envelope.options)
+    ? envelope.options
+    : optionsFromConfig(
+        isRecord(envelope.snapshot) && isRecord(envelope.snapshot.context)
+          ? envelope.snapshot.context.config
+          : undefined,
+      );
+  if (savedOptions === undefined) return given; // the snapshot check names the problem
+  try {
+    resolveBreakerConfig(savedOptions as CircuitBreakerInput);
+  } catch (error) {
+    fail(`its saved options are invalid (${(error as Error).message})`);
+  }
+  const merged: Record<string, unknown> = { ...savedOptions };
+  for (const [key, value] of Object.entries(given)) if (value !== undefined) merged[key] = value;
+  return merged as T;
+}
+
+/**
+ * Options that resolve to `config` again, for snapshots that carry no `options`: the resolved
+ * values, minus those the resolver derives by itself (an explicit value would pin them).
+ */
+function optionsFromConfig(config: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(config)) return undefined;
+  const options: Record<string, unknown> = {};
+  for (const key of Object.keys(DEFAULT_BREAKER_CONFIG)) {
+    if (config[key] !== null && config[key] !== undefined) options[key] = config[key];
+  }
+  const ratePolicy =
+    options.failureRateThreshold !== undefined || options.slowCallRateThreshold !== undefined;
+  if (!ratePolicy) delete options.minimumThroughput;
+  if (options.halfOpenSuccessThreshold === options.halfOpenMaxCalls) {
+    delete options.halfOpenSuccessThreshold;
+  }
+  return options;
+}
+
+/**
  * Validates a saved snapshot and turns it into a state and context that are consistent under
  * `config` (the options given now win over the saved ones). A half-open breaker comes back open
  * with its timeout already elapsed, so its first use probes again; an open one keeps the moment
@@ -172,14 +260,7 @@ export function readBreakerSnapshot(
   now: number,
   keepSavedTimeout: boolean,
 ): { value: PersistedBreakerState['value']; context: CircuitBreakerContext } {
-  let envelope = saved;
-  if (typeof saved === 'string') {
-    try {
-      envelope = JSON.parse(saved);
-    } catch (error) {
-      fail(`not valid JSON (${(error as Error).message})`);
-    }
-  }
+  const envelope = parseSaved(saved);
   if (!isRecord(envelope) || envelope.format !== SNAPSHOT_FORMAT) {
     fail(
       `not a ${SNAPSHOT_FORMAT} snapshot (format is ${describeValue(isRecord(envelope) ? envelope.format : envelope)})`,
@@ -215,7 +296,7 @@ export function readBreakerSnapshot(
     config,
     generation: count(context, 'generation', 'context'),
     openedAt: time(context, 'openedAt', 'context'),
-    // A fixed resetTimeout given now wins; a backoff's answer for this open period is kept.
+    // A fixed resetTimeout given now wins; otherwise the saved period of this opening is kept.
     openTimeout: keepSavedTimeout ? Math.min(savedTimeout, MAX_TIMEOUT_MS) : config.resetTimeout,
     openAttempts: count(context, 'openAttempts', 'context'),
     // The window is not restored: its buckets may be stale and its shape may have changed.
