@@ -218,7 +218,7 @@ describe('registerOpenTelemetryMetrics', () => {
     unregister();
     expect(source.listenerCount).toBe(0);
     metrics = await collect();
-    expect(metrics.flatMap((m) => m.dataPoints)).toEqual([]);
+    expect(metrics.flatMap((m) => m.dataPoints as unknown[])).toEqual([]);
     // The meter is free again.
     disposers.push(registerOpenTelemetryMetrics({ breakers: source, meter }));
     expect(currentState(await collect(), 'later')).toEqual(['open']);
