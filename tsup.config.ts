@@ -4,11 +4,13 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     diagram: 'src/diagram/index.ts',
+    prometheus: 'src/metrics/prometheus.ts',
+    opentelemetry: 'src/metrics/opentelemetry.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
   clean: true,
   target: 'node18',
-  external: ['xstate'],
+  external: ['xstate', 'prom-client', '@opentelemetry/api'],
 });
