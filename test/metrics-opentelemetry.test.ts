@@ -148,6 +148,9 @@ describe('registerOpenTelemetryMetrics', () => {
         notPermittedCalls: 1,
       }),
     });
+    Object.defineProperty(b, 'config', {
+      get: () => ({ failureRateThreshold: 0.6, slowCallRateThreshold: null }),
+    });
     disposers.push(registerOpenTelemetryMetrics({ breakers: [a, b], meter }));
     disposers.push(registerPrometheusMetrics({ breakers: [a, b], register }));
     await failTimes(a, 2);
@@ -179,6 +182,12 @@ describe('registerOpenTelemetryMetrics', () => {
       pointValue(metrics, 'circuit_breaker.failure_rate', { 'circuit_breaker.name': 'b' }),
     ).toBe(0.5);
     expect(points(metrics, 'circuit_breaker.slow_call_rate')).toEqual([]);
+    expect(
+      pointValue(metrics, 'circuit_breaker.failure_rate.threshold', {
+        'circuit_breaker.name': 'b',
+      }),
+    ).toBe(sampleValue(text, 'circuit_breaker_failure_rate_threshold', { name: 'b' }));
+    expect(points(metrics, 'circuit_breaker.slow_call_rate.threshold')).toEqual([]);
     expect(
       pointValue(metrics, 'circuit_breaker.buffered_calls', { 'circuit_breaker.name': 'b' }),
     ).toBe(4);

@@ -123,15 +123,25 @@ describe('registerPrometheusMetrics', () => {
       notPermittedCalls: 0,
     };
     Object.assign(breaker, { getMetrics: () => ({ state: breaker.state, ...window }) });
+    let config = { failureRateThreshold: null as number | null, slowCallRateThreshold: 0.8 };
+    Object.defineProperty(breaker, 'config', { get: () => config });
     disposers.push(registerPrometheusMetrics({ breakers: [breaker], register }));
 
     let text = await scrape(register);
+    expect(select(text, 'circuit_breaker_failure_rate_threshold')).toEqual([]);
+    expect(sampleValue(text, 'circuit_breaker_slow_call_rate_threshold', { name: 'search' })).toBe(
+      0.8,
+    );
     expect(select(text, 'circuit_breaker_failure_rate')).toEqual([]);
     expect(select(text, 'circuit_breaker_slow_call_rate')).toEqual([]);
     expect(sampleValue(text, 'circuit_breaker_buffered_calls', { name: 'search' })).toBe(0);
 
     window = { failureRate: 0.25, slowCallRate: 0.5, bufferedCalls: 8, notPermittedCalls: 3 };
+    config = { failureRateThreshold: 0.5, slowCallRateThreshold: 0.8 };
     text = await scrape(register);
+    expect(sampleValue(text, 'circuit_breaker_failure_rate_threshold', { name: 'search' })).toBe(
+      0.5,
+    );
     expect(sampleValue(text, 'circuit_breaker_failure_rate', { name: 'search' })).toBe(0.25);
     expect(sampleValue(text, 'circuit_breaker_slow_call_rate', { name: 'search' })).toBe(0.5);
     expect(sampleValue(text, 'circuit_breaker_buffered_calls', { name: 'search' })).toBe(8);
@@ -189,7 +199,7 @@ describe('registerPrometheusMetrics', () => {
     const { breaker } = breakerOn('users');
     const source = new FakeBreakerSource([breaker]);
     const unregister = registerPrometheusMetrics({ breakers: source, register, durations: true });
-    expect(register.getMetricsAsArray()).toHaveLength(10);
+    expect(register.getMetricsAsArray()).toHaveLength(12);
     expect(Object.hasOwn(breaker, 'call')).toBe(true);
 
     unregister();
@@ -224,7 +234,7 @@ describe('registerPrometheusMetrics', () => {
     const before = global.getMetricsAsArray().length;
     const { breaker } = breakerOn('global');
     const unregister = registerPrometheusMetrics({ breakers: [breaker], prefix: 'globaltest_' });
-    expect(global.getMetricsAsArray().length).toBe(before + 9);
+    expect(global.getMetricsAsArray().length).toBe(before + 11);
     expect(global.getSingleMetric('process_cpu_user_seconds_total')).toBeUndefined();
     unregister();
     expect(global.getMetricsAsArray().length).toBe(before);

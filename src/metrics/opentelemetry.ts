@@ -86,6 +86,19 @@ export const OPENTELEMETRY_INSTRUMENTS = {
     attributes: [],
     description: 'Slow-call rate of the sliding window (0-1); not observed while unknown',
   },
+  'circuit_breaker.failure_rate.threshold': {
+    kind: 'gauge',
+    unit: '1',
+    attributes: [],
+    description: 'The failure rate (0-1) at which the breaker opens; not observed when it has none',
+  },
+  'circuit_breaker.slow_call_rate.threshold': {
+    kind: 'gauge',
+    unit: '1',
+    attributes: [],
+    description:
+      'The slow-call rate (0-1) at which the breaker opens; not observed when it has none',
+  },
   'circuit_breaker.buffered_calls': {
     kind: 'gauge',
     unit: '{call}',
@@ -180,6 +193,8 @@ export function registerOpenTelemetryMetrics(options: OpenTelemetryMetricsOption
   const calls = counter('circuit_breaker.calls');
   const failureRate = gauge('circuit_breaker.failure_rate');
   const slowCallRate = gauge('circuit_breaker.slow_call_rate');
+  const failureRateThreshold = gauge('circuit_breaker.failure_rate.threshold');
+  const slowCallRateThreshold = gauge('circuit_breaker.slow_call_rate.threshold');
   const bufferedCalls = gauge('circuit_breaker.buffered_calls');
   const notPermittedCalls = gauge('circuit_breaker.not_permitted_calls');
   const transitionsCounter = counter('circuit_breaker.transitions');
@@ -190,6 +205,8 @@ export function registerOpenTelemetryMetrics(options: OpenTelemetryMetricsOption
     calls,
     failureRate,
     slowCallRate,
+    failureRateThreshold,
+    slowCallRateThreshold,
     bufferedCalls,
     notPermittedCalls,
     transitionsCounter,
@@ -248,6 +265,8 @@ export function registerOpenTelemetryMetrics(options: OpenTelemetryMetricsOption
       }
       observeWindow(result, failureRate, s.failureRate, s.name);
       observeWindow(result, slowCallRate, s.slowCallRate, s.name);
+      observeWindow(result, failureRateThreshold, s.failureRateThreshold, s.name);
+      observeWindow(result, slowCallRateThreshold, s.slowCallRateThreshold, s.name);
       observeWindow(result, bufferedCalls, s.bufferedCalls, s.name);
       observeWindow(result, notPermittedCalls, s.notPermittedCalls, s.name);
       for (const { from, to, reason, count } of transitions.entries(breaker)) {

@@ -60,6 +60,10 @@ export interface BreakerSignals {
   failureRate: number | null;
   /** Slow-call rate of the sliding window (0 … 1), or null while unknown. */
   slowCallRate: number | null;
+  /** The configured `failureRateThreshold`, or null when none (or not reported). */
+  failureRateThreshold: number | null;
+  /** The configured `slowCallRateThreshold`, or null when none (or not reported). */
+  slowCallRateThreshold: number | null;
   /** Calls in the sliding window, or null when the breaker does not report it. */
   bufferedCalls: number | null;
   /** Calls turned away in the current window, or null when the breaker does not report it. */
@@ -75,6 +79,12 @@ interface WindowMetrics {
   slowCallRate: number | null;
   bufferedCalls: number;
   notPermittedCalls: number;
+}
+
+/** The parts of the resolved options read here (`breaker.config`, where the breaker has one). */
+interface RateThresholds {
+  failureRateThreshold?: number | null;
+  slowCallRateThreshold?: number | null;
 }
 
 /** Stats counters that not every version of the breaker has. */
@@ -98,6 +108,7 @@ export function readBreakerSignals(breaker: CircuitBreaker): BreakerSignals {
   const stats = breaker.getStats() as ReturnType<CircuitBreaker['getStats']> & OptionalStats;
   const timeouts = stats.totalTimeouts ?? 0;
   const metrics = readWindowMetrics(breaker);
+  const config = (breaker as CircuitBreaker & { config?: RateThresholds }).config;
   return {
     name: breaker.name,
     state: breaker.state,
@@ -111,6 +122,8 @@ export function readBreakerSignals(breaker: CircuitBreaker): BreakerSignals {
     },
     failureRate: finiteOrNull(metrics?.failureRate),
     slowCallRate: finiteOrNull(metrics?.slowCallRate),
+    failureRateThreshold: finiteOrNull(config?.failureRateThreshold),
+    slowCallRateThreshold: finiteOrNull(config?.slowCallRateThreshold),
     bufferedCalls: finiteOrNull(metrics?.bufferedCalls),
     notPermittedCalls: finiteOrNull(metrics?.notPermittedCalls),
     inputTokens: stats.totalInputTokens,
