@@ -115,6 +115,7 @@ export function checkTargets(
   const protocol = by('protocol');
   const rejectCall = by('rejectCall');
   const rejectCan = by('rejectCanExecute');
+  const exported = by('exported');
   const ours = memory.find((m) => m.library === 'ours')?.bytesPerBreaker ?? Number.NaN;
   const successRatio = success?.cells.ours?.ratioToBare ?? Number.NaN;
   const targets: Target[] = [
@@ -152,6 +153,11 @@ export function checkTargets(
       name: 'idle breaker <= 4 KB heap',
       met: ours <= 4096,
       detail: `${fmt(ours)} bytes each (10,000 breakers)`,
+    },
+    {
+      name: 'Prometheus exporter attached, not scraped: within 10% of success in closed',
+      met: ns(exported, 'ours') <= ns(success, 'ours') * 1.1,
+      detail: `${fmt(ns(exported, 'ours'))} ns vs ${fmt(ns(success, 'ours'))} ns without`,
     },
     { name: 'scale: opens once, nothing lost, heap returns', met: scale.ok, detail: scale.detail },
   ];
