@@ -164,6 +164,7 @@ function niceMax(value: number): number {
 export function svgDocument(width: number, height: number, title: string, body: string[]): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
+    `<title>${escapeXml(title)}</title>`,
     `<rect width="${width}" height="${height}" fill="#111217"/>`,
     `<text x="16" y="28" fill="${TEXT}" font-size="18" font-weight="600" ${FONT}>${escapeXml(title)}</text>`,
     ...body,

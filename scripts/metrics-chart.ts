@@ -195,7 +195,7 @@ const percent = (v: number) => `${Math.round(v * 100)}%`;
 const perSecond = (v: number) => `${v.toFixed(1)}/s`;
 const svg = svgDocument(
   width,
-  1010,
+  800,
   'Circuit breakers: an hour of simulated traffic, scraped every 5 s',
   [
     timeline(16, 44, width - 32, 200, 'State timeline', rows, MINUTES),
