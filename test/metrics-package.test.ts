@@ -30,7 +30,9 @@ describe('the metrics subpaths of the built package', () => {
     expect(stdout.trim()).toBe('function function true');
   });
 
-  it('have types under moduleResolution node10, node16 and bundler', async () => {
+  it('have types under moduleResolution node10, node16 and bundler', {
+    timeout: 90_000,
+  }, async () => {
     mkdirSync(join(scratch, 'node_modules'), { recursive: true });
     symlinkSync(root, join(scratch, 'node_modules', 'xstate-circuit-breaker'), 'dir');
     for (const dep of ['prom-client', '@opentelemetry', '@types', 'xstate']) {

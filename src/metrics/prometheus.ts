@@ -48,7 +48,15 @@ export interface PrometheusMetricsOptions {
   durations?: boolean | DurationOptions;
 }
 
-/** The names this exporter registers, without the prefix. */
+/**
+ * The names this exporter registers, without the prefix (`call_duration_seconds` only with
+ * `durations`).
+ *
+ * @example
+ * ```ts
+ * const names = PROMETHEUS_METRIC_NAMES.map((name) => `circuit_breaker_${name}`);
+ * ```
+ */
 export const PROMETHEUS_METRIC_NAMES = [
   'state',
   'calls_total',
