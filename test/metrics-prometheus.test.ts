@@ -310,6 +310,31 @@ describe('registerPrometheusMetrics', () => {
     ).toBe(5);
   });
 
+  it('times breakers a source adds later, and stops timing removed ones', async () => {
+    const register = new Registry();
+    const { breaker, clock } = breakerOn('late');
+    const source = new FakeBreakerSource();
+    disposers.push(
+      registerPrometheusMetrics({
+        breakers: source,
+        register,
+        durations: { now: () => clock.now() },
+      }),
+    );
+    expect(Object.hasOwn(breaker, 'call')).toBe(false);
+    source.add(breaker);
+    await breaker.call(ok);
+    await settle();
+    let text = await scrape(register);
+    expect(sampleValue(text, 'circuit_breaker_call_duration_seconds_count', { name: 'late' })).toBe(
+      1,
+    );
+    source.remove(breaker);
+    expect(Object.hasOwn(breaker, 'call')).toBe(false);
+    text = await scrape(register);
+    expect(select(text, 'circuit_breaker_call_duration_seconds_count')).toEqual([]);
+  });
+
   it('does not time calls the circuit turned away', async () => {
     const register = new Registry();
     const { breaker, clock } = breakerOn('turned', { failureThreshold: 1 });
