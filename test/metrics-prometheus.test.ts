@@ -378,6 +378,11 @@ describe('registerPrometheusMetrics', () => {
     expect(bad({ breakers, register, durations: { now: 3 } })).toThrow(
       /durations.now must be a function, got 3/,
     );
+    expect(bad({ breakers: [breaker, 7], register, durations: true })).toThrow(/got 7/);
+    const source = new FakeBreakerSource([breaker, 7 as unknown as typeof breaker]);
+    expect(bad({ breakers: source, register, durations: true })).toThrow(/got 7/);
+    expect(source.listenerCount).toBe(0);
+    expect(Object.hasOwn(breaker, 'call')).toBe(false);
     expect(register.getMetricsAsArray()).toHaveLength(0);
   });
 });

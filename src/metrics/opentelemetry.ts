@@ -26,7 +26,7 @@ import {
   readBreakerSignals,
   TransitionCounter,
 } from './signals.js';
-import { type Breakers, WatchedBreakers } from './source.js';
+import { type Breakers, checkBreakers, WatchedBreakers } from './source.js';
 
 export type { DurationOptions, TimedOutcome } from './durations.js';
 export { BREAKER_STATES, CALL_OUTCOMES, type CallOutcome } from './signals.js';
@@ -179,6 +179,7 @@ export function registerOpenTelemetryMetrics(options: OpenTelemetryMetricsOption
       'registerOpenTelemetryMetrics: this meter already reports circuit breakers; call the function the first registerOpenTelemetryMetrics returned before registering again',
     );
   }
+  checkBreakers(breakers);
   const timing = resolveDurations(durations);
 
   const describe = (name: keyof typeof OPENTELEMETRY_INSTRUMENTS) => ({

@@ -20,7 +20,7 @@ import {
   readBreakerSignals,
   TransitionCounter,
 } from './signals.js';
-import { type Breakers, WatchedBreakers } from './source.js';
+import { type Breakers, checkBreakers, WatchedBreakers } from './source.js';
 
 export type { DurationOptions, TimedOutcome } from './durations.js';
 export { BREAKER_STATES, CALL_OUTCOMES, type CallOutcome } from './signals.js';
@@ -109,6 +109,7 @@ export function registerPrometheusMetrics(options: PrometheusMetricsOptions): ()
   ) {
     throw new TypeError(`register must be a prom-client Registry, got ${describeValue(register)}`);
   }
+  checkBreakers(breakers);
   const timing = resolveDurations(durations);
   const taken = PROMETHEUS_METRIC_NAMES.filter((name) => register.getSingleMetric(prefix + name));
   if (taken.length > 0) {

@@ -53,14 +53,16 @@ export class WatchedBreakers<B extends CircuitBreaker> {
 
   constructor(breakers: Breakers<B>, watch: BreakerWatch<B>) {
     this.#watch = watch;
-    const source = checkBreakers(breakers);
-    if (source !== null) {
+    // Everything is checked before anything is attached, so a bad option leaves nothing behind.
+    const initial = checkBreakers(breakers);
+    if (!Array.isArray(breakers)) {
+      const source = breakers as BreakerSource<B>;
       this.#unsubscribes.push(
         source.on('add', (breaker) => this.#add(breaker)),
         source.on('remove', (breaker) => this.#remove(breaker)),
       );
     }
-    for (const breaker of breakers) this.#add(checkBreaker(breaker));
+    for (const breaker of initial) this.#add(breaker);
   }
 
   /** The breakers now watched, in the order they came. */
@@ -87,21 +89,25 @@ export class WatchedBreakers<B extends CircuitBreaker> {
   }
 }
 
-/** Validates the `breakers` option; returns it as a source when it is one, null for a list. */
-function checkBreakers<B extends CircuitBreaker>(breakers: Breakers<B>): BreakerSource<B> | null {
-  if (Array.isArray(breakers)) return null;
-  const candidate = breakers as Partial<BreakerSource<B>> | null;
-  if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate[Symbol.iterator] !== 'function' ||
-    typeof candidate.on !== 'function'
-  ) {
-    throw new TypeError(
-      `breakers must be an array of breakers or an iterable with on('add' | 'remove', listener), got ${describeValue(breakers)}`,
-    );
+/**
+ * Validates the `breakers` option and every breaker it holds now; returns those breakers.
+ * Exporters call it before they register anything.
+ */
+export function checkBreakers<B extends CircuitBreaker>(breakers: Breakers<B>): B[] {
+  if (!Array.isArray(breakers)) {
+    const candidate = breakers as Partial<BreakerSource<B>> | null;
+    if (
+      typeof candidate !== 'object' ||
+      candidate === null ||
+      typeof candidate[Symbol.iterator] !== 'function' ||
+      typeof candidate.on !== 'function'
+    ) {
+      throw new TypeError(
+        `breakers must be an array of breakers or an iterable with on('add' | 'remove', listener), got ${describeValue(breakers)}`,
+      );
+    }
   }
-  return breakers as BreakerSource<B>;
+  return [...breakers].map(checkBreaker);
 }
 
 function checkBreaker<B extends CircuitBreaker>(breaker: B): B {
