@@ -246,9 +246,17 @@ describe('registerOpenTelemetryMetrics', () => {
     clock.increment(400);
     slow.resolve('ok');
     await call;
+    class QuotaError extends Error {}
+    await breaker.call(() => Promise.reject(new QuotaError('429'))).catch(() => undefined);
+    await breaker.call(() => Promise.reject('a string')).catch(() => undefined);
     await settle();
     const metrics = await collect();
-    const [point] = points(metrics, 'circuit_breaker.call.duration');
+    const [point, ...failures] = points(metrics, 'circuit_breaker.call.duration');
+    expect(failures.map((p) => p.attributes['error.type'])).toEqual(['QuotaError', '_OTHER']);
+    expect(failures.map((p) => p.attributes['circuit_breaker.outcome'])).toEqual([
+      'failure',
+      'failure',
+    ]);
     expect(point?.attributes).toEqual({
       'circuit_breaker.name': 'timed',
       'circuit_breaker.outcome': 'success',

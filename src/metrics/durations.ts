@@ -82,7 +82,11 @@ export function resolveDurations(
 
 const defaultNow = (): number => performance.now();
 
-type Record = (outcome: TimedOutcome, seconds: number) => void;
+/**
+ * Receives one timed call. `errorType` names the error's class (`CircuitTimeoutError` for a
+ * timeout): bounded by the program's code, unlike messages; null for a success.
+ */
+type Record = (outcome: TimedOutcome, seconds: number, errorType: string | null) => void;
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 /**
@@ -96,11 +100,12 @@ export function timeCalls(breaker: CircuitBreaker, now: () => number, record: Re
     const started = now();
     const promise = run() as Promise<unknown>;
     promise.then(
-      () => record('success', (now() - started) / 1000),
+      () => record('success', (now() - started) / 1000, null),
       (error: unknown) => {
-        if (error instanceof CircuitTimeoutError) record('timeout', (now() - started) / 1000);
-        else if (!(error instanceof CircuitBreakerError)) {
-          record('failure', (now() - started) / 1000);
+        if (error instanceof CircuitTimeoutError) {
+          record('timeout', (now() - started) / 1000, 'CircuitTimeoutError');
+        } else if (!(error instanceof CircuitBreakerError)) {
+          record('failure', (now() - started) / 1000, errorTypeOf(error));
         }
       },
     );
@@ -134,4 +139,11 @@ export function timeCalls(breaker: CircuitBreaker, now: () => number, record: Re
       if (target[key] === shadow) delete target[key];
     }
   };
+}
+
+/** The class name of what was thrown (`_OTHER` for a non-object), as OpenTelemetry's `error.type` wants. */
+function errorTypeOf(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return '_OTHER';
+  const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
+  return typeof name === 'string' && name !== '' ? name : '_OTHER';
 }

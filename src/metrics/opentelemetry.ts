@@ -136,8 +136,9 @@ export const OPENTELEMETRY_INSTRUMENTS = {
   'circuit_breaker.call.duration': {
     kind: 'histogram',
     unit: 's',
-    attributes: ['circuit_breaker.outcome'],
-    description: 'Duration of calls run through the breaker (only with durations: true)',
+    attributes: ['circuit_breaker.outcome', 'error.type'],
+    description:
+      'Duration of calls run through the breaker (only with durations: true); error.type is the class name of what a failed call threw',
   },
 } as const;
 
@@ -230,11 +231,17 @@ export function registerOpenTelemetryMetrics(options: OpenTelemetryMetricsOption
         const name = breaker.name;
         untimes.set(
           breaker,
-          timeCalls(breaker, timing.now, (outcome, seconds) =>
-            histogram.record(seconds, {
-              'circuit_breaker.name': name,
-              'circuit_breaker.outcome': outcome,
-            }),
+          timeCalls(breaker, timing.now, (outcome, seconds, errorType) =>
+            histogram.record(
+              seconds,
+              errorType === null
+                ? { 'circuit_breaker.name': name, 'circuit_breaker.outcome': outcome }
+                : {
+                    'circuit_breaker.name': name,
+                    'circuit_breaker.outcome': outcome,
+                    'error.type': errorType,
+                  },
+            ),
           ),
         );
       }
