@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     diagram: 'src/diagram/index.ts',
+    redis: 'src/redis/index.ts',
     prometheus: 'src/metrics/prometheus.ts',
     opentelemetry: 'src/metrics/opentelemetry.ts',
   },
@@ -12,5 +13,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node18',
-  external: ['xstate', 'prom-client', '@opentelemetry/api'],
+  external: ['xstate', 'redis', 'ioredis', 'prom-client', '@opentelemetry/api'],
 });

@@ -3,7 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 /**
  * Stryker's workers set STRYKER_MUTATOR_WORKER. Under Stryker the suite skips what does not test
  * `src/` in-process: the built-package tests (they run `dist/`, which the global setup builds)
- * and the real-network fault injection (seconds of wall-clock time per mutant).
+ * the real-network fault injection (seconds of wall-clock time per mutant) and the tests on a real
+ * redis-server (src/redis is not mutated).
  */
 const underStryker = process.env.STRYKER_MUTATOR_WORKER !== undefined;
 
@@ -11,7 +12,12 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: underStryker
-      ? [...configDefaults.exclude, 'test/package.test.ts', 'test/fault-injection.test.ts']
+      ? [
+          ...configDefaults.exclude,
+          'test/package.test.ts',
+          'test/fault-injection.test.ts',
+          'test/redis/**',
+        ]
       : configDefaults.exclude,
     environment: 'node',
     globalSetup: underStryker ? [] : ['test/global-setup.ts'],

@@ -2,25 +2,31 @@
  * `npm run demo`: a breaker guards a flaky fake service that fails in bursts. Watch it trip,
  * probe and recover. Runs for about five seconds on real time.
  *
- * On a terminal it draws the breaker's statechart, derived from the machine by `toStateGraph`,
- * with the current state and the transition just taken highlighted, the counters of
- * `getStats()` and the last few events, redrawn in place. When stdout is not a TTY (CI, a pipe)
- * it prints the diagram once and then a plain line-by-line log, without escape codes.
+ * On a terminal it draws the breaker's statechart, derived from the machine by `toStateGraph`
+ * (`closed`, `open` and `halfOpen` inside the compound state `automatic`, the manual controls
+ * listed once, from any state), with the current state and the transition just taken
+ * highlighted, the counters of `getStats()`, the last state change and its reason, and the last
+ * few events, redrawn in place. When stdout is not a TTY (CI, a pipe) it prints the diagram once
+ * and then a plain line-by-line log, without escape codes.
  *
  * The view is fed by the breaker's `inspect` option: every call is an XState event, so each
- * snapshot tells which event moved the machine and therefore which edge of the diagram it took.
+ * snapshot tells which event moved the machine, and the reason it records
+ * (`stats.lastTransition.reason`) tells which of the guarded edges for that event it took.
  */
 import type { InspectionEvent } from 'xstate';
-import { type GraphTransition, toStateGraph, transitionLabel } from '../src/diagram/index.js';
+import { type GraphTransition, toStateGraph } from '../src/diagram/index.js';
 import {
   CircuitBreaker,
   type CircuitBreakerActor,
   type CircuitState,
   circuitBreakerMachine,
+  circuitStateOf,
+  type StateTransition,
 } from '../src/index.js';
 import {
   clipLine,
   findTransition,
+  hasAction,
   renderStateDiagram,
   type TerminalDiagramOptions,
 } from './terminal-diagram.js';
@@ -115,12 +121,11 @@ function watch(inspection: InspectionEvent): void {
   const before = previous;
   previous = next;
   if (before === undefined) {
-    record(undefined, () => `● ${String(next.value)} (initial state)`);
+    record(undefined, () => `● ${circuitStateOf(next.value)} (initial state)`);
     return;
   }
   const event = inspection.event;
-  const from = before.value;
-  const to = next.value;
+  const from = circuitStateOf(before.value);
   const { stats } = next.context;
   const threshold = next.context.config.failureThreshold;
   const current = 'generation' in event && event.generation === before.context.generation;
@@ -136,7 +141,8 @@ function watch(inspection: InspectionEvent): void {
         : `✗ probe failed${reason}`,
     );
   } else if (from === 'closed' && event.type === 'FAILURE' && current) {
-    const inARow = stats.consecutiveFailures;
+    // Read before the event: a failure that trips the circuit starts `open` with a count of 0.
+    const inARow = before.context.stats.consecutiveFailures + 1;
     record(
       'failure:closed',
       (entry) =>
@@ -149,10 +155,17 @@ function watch(inspection: InspectionEvent): void {
       (entry) => `⊘ ${plural(entry.count, 'call')} rejected while ${from}${span(entry)}`,
     );
   }
-  if (from !== to) {
-    lastTransition = findTransition(graph, String(from), String(to), event.type);
-    const label = lastTransition ? transitionLabel(lastTransition) : event.type;
-    record(undefined, () => `◆ ${from} → ${to}  on ${label}`);
+  // Every state change records itself, with its reason, in the context: a new record is a move.
+  const moved = stats.lastTransition;
+  if (moved !== null && moved !== before.context.stats.lastTransition) {
+    // The reason is the `changeState` action's parameter: it picks the edge among those with
+    // the same event between the same states (closed → open on FAILURE has four).
+    const taken = hasAction('changeState', { to: moved.to, reason: moved.reason });
+    lastTransition = findTransition(graph, before.value, next.value, event.type, taken);
+    // The guard is on the diagram (and close to the reason): the log names the trigger only.
+    const trigger = lastTransition?.trigger;
+    const on = trigger?.kind === 'after' ? `after(${trigger.delay})` : event.type;
+    record(undefined, () => `◆ ${moved.from} → ${moved.to} on ${on}, reason ${moved.reason}`);
   }
 }
 
@@ -166,8 +179,20 @@ const breaker = new CircuitBreaker({
 
 /* ---------------------------------------------------------------- drawing */
 
-/** Highlight colour of the current state (SGR): green, red, yellow, magenta. */
-const ACCENT: Record<CircuitState, number> = { closed: 32, open: 31, halfOpen: 33, forcedOpen: 35 };
+/** Highlight colour of the current state (SGR): green, red, yellow, magenta, blue. */
+const ACCENT: Record<CircuitState, number> = {
+  closed: 32,
+  open: 31,
+  halfOpen: 33,
+  forcedOpen: 35,
+  disabled: 34,
+};
+
+/** `closed → open, reason consecutiveFailures, at 1.23s`, or that nothing moved yet. */
+const describeChange = (change: StateTransition | null) =>
+  change === null
+    ? 'no state change yet'
+    : `${change.from} → ${change.to}, reason ${change.reason}, at ${seconds(change.at).trim()}`;
 
 function countersLines(): string[] {
   const stats = breaker.getStats();
@@ -177,6 +202,7 @@ function countersLines(): string[] {
     `  state ${breaker.state}${retry}   consecutive failures ${stats.consecutiveFailures} (opens at ${FAILURE_THRESHOLD})`,
     `  ✓ ${stats.totalSuccesses} ok   ✗ ${stats.totalFailures} failed   ⊘ ${stats.totalRejections} rejected` +
       `   opened ${stats.timesOpened}×  half-opened ${stats.timesHalfOpened}×  closed ${stats.timesClosed}×`,
+    `  last change ${describeChange(stats.lastTransition)}`,
   ];
 }
 
@@ -225,7 +251,8 @@ function onResize(): void {
 function printStats(): void {
   const stats = breaker.getStats();
   console.log(
-    `${seconds(Date.now())}  · ${breaker.state}: ok=${stats.totalSuccesses} failed=${stats.totalFailures} rejected=${stats.totalRejections}`,
+    `${seconds(Date.now())}  · ${breaker.state}: ok=${stats.totalSuccesses} failed=${stats.totalFailures} rejected=${stats.totalRejections}` +
+      ` · last change ${describeChange(stats.lastTransition)}`,
   );
 }
 

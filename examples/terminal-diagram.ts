@@ -1,7 +1,10 @@
 /**
- * A statechart drawn for the terminal, from the graph `toStateGraph` derives from a machine:
- * one box per state (the current one highlighted) and the list of labelled transitions (the one
- * just taken marked). Pure: the same graph, state and options always give the same lines.
+ * A statechart drawn for the terminal, from the graph `toStateGraph` derives from a machine: one
+ * box per state, a compound state's children drawn inside its frame, the current state
+ * highlighted (and the frames around it tinted), then the list of labelled transitions with the
+ * one just taken marked. Transitions of the machine itself (the root) apply in every state and
+ * are listed once, from `any state`. Pure: the same graph, state and options always give the
+ * same lines.
  *
  * @example
  * ```ts
@@ -10,10 +13,12 @@
  * import { renderStateDiagram } from './terminal-diagram.js';
  *
  * const graph = toStateGraph(circuitBreakerMachine);
- * console.log(renderStateDiagram(graph, 'open', undefined, { ansi: false }).join('\n'));
+ * console.log(renderStateDiagram(graph, { automatic: 'open' }, undefined, { ansi: false }).join('\n'));
  * ```
  */
+import type { StateValue } from 'xstate';
 import {
+  type GraphAction,
   type GraphState,
   type GraphTransition,
   type StateGraph,
@@ -25,7 +30,7 @@ const ESC = String.fromCharCode(27);
 /** The escape codes used for highlights, exported so tests can look for them precisely. */
 export const SGR = {
   reset: `${ESC}[0m`,
-  /** Borders of the current state's box and the line of the transition just taken. */
+  /** Borders of the current state's box, frames around it, the line of the transition just taken. */
   frame: (accent: number): string => `${ESC}[1;${accent}m`,
   /** The current state's name: bold, inverse, in the accent colour. */
   label: (accent: number): string => `${ESC}[1;7;${accent}m`,
@@ -38,6 +43,9 @@ const ANSI_SEQUENCE = new RegExp(`${ESC}\\[[0-9;?]*[A-Za-z]`, 'g');
 
 /** Marks the transition just taken in the edge list (blank on the other lines). */
 export const TAKEN_MARKER = '▶';
+
+/** How the edge list names the machine itself as a source: its transitions apply everywhere. */
+export const ANY_STATE = 'any state';
 
 /**
  * @example
@@ -52,64 +60,123 @@ export interface TerminalDiagramOptions {
   readonly accent?: number;
   /**
    * `'all'` (default) lists every transition; `'current'` only those leaving the current state
-   * plus the one just taken, and a count of the others (for short terminals).
+   * (or a state around it) and the one just taken, the events accepted in any state on one
+   * line, and a count of the others (for short terminals).
    */
   readonly edges?: 'all' | 'current';
   /** Visible columns available: boxes wrap to fit and longer lines are cut with `…`. */
   readonly width?: number;
 }
 
-/** A state's name in the drawing: its path from the root (`red.walk`), or the machine id for the root. */
+/**
+ * A state's name in the edge list: its key when no other state has the same key (`open`), else
+ * its path from the root (`red.walk`); the machine id for the root.
+ */
 export function stateName(graph: StateGraph, stateId: string): string {
   const state = graph.states.get(stateId);
   if (!state || state.path.length === 0) return state?.key ?? stateId;
-  return state.path.join('.');
-}
-
-/** Finds a state by id (`circuitBreaker.open`) or by path from the root (`open`, `red.walk`). */
-export function resolveState(graph: StateGraph, ref: string): GraphState | undefined {
-  const byId = graph.states.get(ref);
-  if (byId) return byId;
-  for (const state of graph.states.values()) {
-    if (state.path.length > 0 && state.path.join('.') === ref) return state;
-  }
-  return undefined;
-}
-
-/** Whether `stateId` is `ancestorId` or lies inside it. */
-function isWithin(graph: StateGraph, stateId: string, ancestorId: string): boolean {
-  for (let id: string | undefined = stateId; id !== undefined; ) {
-    if (id === ancestorId) return true;
-    id = graph.states.get(id)?.parentId;
-  }
-  return false;
+  const namesakes = [...graph.states.values()].filter((other) => other.key === state.key);
+  return namesakes.length === 1 ? state.key : state.path.join('.');
 }
 
 /**
- * The transition the machine took from `from` to `to` on the event `eventType` (as XState names
- * it at run time, e.g. `xstate.after.resetTimeout.circuitBreaker.open`), declared on `from` or an
- * ancestor; `undefined` when the graph has none.
+ * Finds a state by id (`circuitBreaker.automatic.open`), by path from the root
+ * (`automatic.open`), or by key when no other state has it (`open`).
+ */
+export function resolveState(graph: StateGraph, ref: string): GraphState | undefined {
+  const byId = graph.states.get(ref);
+  if (byId) return byId;
+  const states = [...graph.states.values()].filter((state) => state.path.length > 0);
+  const byPath = states.find((state) => state.path.join('.') === ref);
+  if (byPath) return byPath;
+  const byKey = states.filter((state) => state.key === ref);
+  return byKey.length === 1 ? byKey[0] : undefined;
+}
+
+/** The paths of the innermost states a state value names: `{ a: { b: 'c' } }` gives `a.b.c`. */
+function valuePaths(value: StateValue): string[] {
+  if (typeof value === 'string') return [value];
+  return Object.entries(value).flatMap(([key, child]) =>
+    child === undefined ? [key] : valuePaths(child).map((path) => `${key}.${path}`),
+  );
+}
+
+/**
+ * The states `ref` names: one for a name (see {@link resolveState}); for a snapshot's value
+ * (`{ automatic: 'open' }`), the innermost state of each region it is in.
+ */
+export function resolveStates(graph: StateGraph, ref: string | StateValue): GraphState[] {
+  return (typeof ref === 'string' ? [ref] : valuePaths(ref)).flatMap(
+    (one) => resolveState(graph, one) ?? [],
+  );
+}
+
+/** `state` and the states around it, innermost first. */
+function selfAndAncestors(graph: StateGraph, state: GraphState): GraphState[] {
+  const chain: GraphState[] = [];
+  for (let at: GraphState | undefined = state; at; ) {
+    chain.push(at);
+    at = at.parentId === undefined ? undefined : graph.states.get(at.parentId);
+  }
+  return chain;
+}
+
+/** Whether `state` is the state `ancestorId` or lies inside it. */
+function isWithin(graph: StateGraph, state: GraphState, ancestorId: string): boolean {
+  return selfAndAncestors(graph, state).some((around) => around.id === ancestorId);
+}
+
+/**
+ * A test for {@link findTransition}: the transition runs the action `name`, with `params` that
+ * contain the given fields. It tells apart edges with the same event between the same states.
  *
  * @example
  * ```ts
- * findTransition(graph, 'closed', 'open', 'FAILURE'); // closed ─ FAILURE [or(...)] → open
+ * hasAction('changeState', { reason: 'failureRate' }); // closed ─ FAILURE [failureRateReached] → open
+ * ```
+ */
+export function hasAction(
+  name: string,
+  params: Readonly<Record<string, string | number | boolean | null>> = {},
+): (transition: GraphTransition) => boolean {
+  // Indexing a string, number or array param by a field name gives undefined: no match.
+  const given = (action: GraphAction) =>
+    Object.entries(params).every(
+      ([key, value]) =>
+        (action.params as Readonly<Record<string, unknown>> | null)?.[key] === value,
+    );
+  return (transition) => transition.actions.some((action) => action.name === name && given(action));
+}
+
+/**
+ * The transition the machine took from `from` to `to` (names or snapshot values) on the event
+ * `eventType` (as XState names it at run time, e.g.
+ * `xstate.after.resetTimeout.circuitBreaker.automatic.open`), declared on `from` or a state
+ * around it, the root included; the first that `accepts` allows (all by default), or
+ * `undefined` when the graph has none.
+ *
+ * @example
+ * ```ts
+ * findTransition(graph, 'closed', 'open', 'FAILURE', hasAction('changeState', { reason: 'failureRate' }));
  * ```
  */
 export function findTransition(
   graph: StateGraph,
-  from: string,
-  to: string,
+  from: string | StateValue,
+  to: string | StateValue,
   eventType: string,
+  accepts: (transition: GraphTransition) => boolean = () => true,
 ): GraphTransition | undefined {
-  const source = resolveState(graph, from);
-  const target = resolveState(graph, to);
-  if (!source || !target) return undefined;
-  for (let state: GraphState | undefined = source; state; ) {
-    const found = state.transitions.find(
-      (t) => t.eventType === eventType && t.targets.some((id) => isWithin(graph, target.id, id)),
-    );
-    if (found) return found;
-    state = state.parentId === undefined ? undefined : graph.states.get(state.parentId);
+  const targets = resolveStates(graph, to);
+  const lands = (transition: GraphTransition) =>
+    transition.targets.some((id) => targets.some((target) => isWithin(graph, target, id)));
+  for (const source of resolveStates(graph, from)) {
+    for (const state of selfAndAncestors(graph, source)) {
+      const found = state.transitions.find(
+        (t) => t.eventType === eventType && lands(t) && accepts(t),
+      );
+      if (found) return found;
+    }
   }
   return undefined;
 }
@@ -146,63 +213,103 @@ export function clipLine(line: string, width: number): string {
   return `${out}…${styled ? SGR.reset : ''}`;
 }
 
-/** The states drawn as boxes: every state but the root, in document order. */
-function drawnStates(graph: StateGraph): GraphState[] {
-  return [...graph.states.values()].filter((state) => state.parentId !== undefined);
+/* ---------------------------------------------------------------- the boxes */
+
+/** A drawn rectangle: lines of the same visible width. */
+interface Block {
+  readonly lines: readonly string[];
+  readonly width: number;
 }
 
-/** One box as its three lines (top, name, bottom), highlighted when it is the current state. */
-function box(
-  name: string,
-  current: boolean,
-  ansi: boolean,
-  accent: number,
-): [string, string, string] {
-  const inner = ` ${name} `;
-  const [h, v, tl, tr, bl, br] = current ? '═║╔╗╚╝' : '─│╭╮╰╯';
-  const top = `${tl}${(h ?? '').repeat(inner.length)}${tr}`;
-  const bottom = `${bl}${(h ?? '').repeat(inner.length)}${br}`;
-  if (!current || !ansi) return [top, `${v}${inner}${v}`, bottom];
-  const frame = SGR.frame(accent);
-  return [
-    `${frame}${top}${SGR.reset}`,
-    `${frame}${v}${SGR.reset}${SGR.label(accent)}${inner}${SGR.reset}${frame}${v}${SGR.reset}`,
-    `${frame}${bottom}${SGR.reset}`,
-  ];
+interface Look {
+  readonly ansi: boolean;
+  readonly accent: number;
+  /** How a state is drawn: plain, as the current state, or as a frame around the current state. */
+  readonly emphasisOf: (state: GraphState) => 'none' | 'current' | 'around';
 }
+
+const GAP = '  ';
 
 function kindSuffix(state: GraphState): string {
   return state.kind === 'atomic' || state.kind === 'compound' ? '' : ` (${state.kind})`;
 }
 
-/** The boxes, two spaces apart, wrapped into rows that fit `width`. */
-function boxRows(
-  graph: StateGraph,
-  current: GraphState | undefined,
-  ansi: boolean,
-  accent: number,
-  width: number,
-): string[] {
-  const indent = '  ';
-  const lines: string[] = [];
-  let row: Array<[string, string, string]> = [];
-  let rowWidth = indent.length;
-  const flush = () => {
-    if (row.length === 0) return;
-    for (const i of [0, 1, 2] as const) lines.push(indent + row.map((b) => b[i]).join('  '));
-    row = [];
-    rowWidth = indent.length;
-  };
-  for (const state of drawnStates(graph)) {
-    const name = stateName(graph, state.id) + kindSuffix(state);
-    const boxWidth = name.length + 4;
-    if (row.length > 0 && rowWidth + 2 + boxWidth > width) flush();
-    row.push(box(name, state === current, ansi, accent));
-    rowWidth += (row.length > 1 ? 2 : 0) + boxWidth;
-  }
-  flush();
-  return lines;
+/** `text` in the accent colour (`SGR.frame`, or inverse with `SGR.label`), when ANSI is on. */
+function tint(text: string, look: Look, on: boolean, style = SGR.frame): string {
+  return on && look.ansi ? `${style(look.accent)}${text}${SGR.reset}` : text;
 }
+
+/**
+ * A state as a box, double-bordered when current: an atomic one is its name in a box of three
+ * lines; one with children is a frame with its name in the top border, its children inside.
+ */
+function blockOf(state: GraphState, look: Look, width: number): Block {
+  const emphasis = look.emphasisOf(state);
+  const current = emphasis === 'current';
+  const lit = emphasis !== 'none';
+  const [h = '', v = '', tl, tr, bl, br] = current ? '═║╔╗╚╝' : '─│╭╮╰╯';
+  const name = ` ${state.key}${kindSuffix(state)} `;
+  const side = tint(v, look, lit);
+  if (state.children.length === 0) {
+    const bar = h.repeat(name.length);
+    return {
+      lines: [
+        tint(`${tl}${bar}${tr}`, look, lit),
+        `${side}${tint(name, look, current, SGR.label)}${side}`,
+        tint(`${bl}${bar}${br}`, look, lit),
+      ],
+      width: name.length + 2,
+    };
+  }
+  const content = layout(state.children, look, width - 4);
+  const inner = Math.max(content.width, name.length + 1);
+  const rest = `${h.repeat(inner + 1 - name.length)}${tr}`;
+  const pad = ' '.repeat(inner - content.width);
+  return {
+    lines: [
+      current
+        ? `${tint(`${tl}${h}`, look, true)}${tint(name, look, true, SGR.label)}${tint(rest, look, true)}`
+        : tint(`${tl}${h}${name}${rest}`, look, lit),
+      ...content.lines.map((line) => `${side} ${line}${pad} ${side}`),
+      tint(`${bl}${h.repeat(inner + 2)}${br}`, look, lit),
+    ],
+    width: inner + 4,
+  };
+}
+
+/** Blocks side by side, two spaces apart, the shorter ones centred on the tallest. */
+function besides(blocks: readonly Block[]): Block {
+  const height = Math.max(...blocks.map((block) => block.lines.length));
+  const width =
+    blocks.reduce((sum, block) => sum + block.width, 0) + GAP.length * (blocks.length - 1);
+  const lines = Array.from({ length: height }, (_, row) =>
+    blocks
+      .map((block) => {
+        const line = block.lines[row - Math.floor((height - block.lines.length) / 2)];
+        return line ?? ' '.repeat(block.width);
+      })
+      .join(GAP),
+  );
+  return { lines, width };
+}
+
+/** States in document order, in rows that wrap to fit `width`, the rows stacked. */
+function layout(states: readonly GraphState[], look: Look, width: number): Block {
+  const rows: Block[][] = [];
+  for (const block of states.map((state) => blockOf(state, look, width))) {
+    const row = rows.at(-1);
+    if (row && besides([...row, block]).width <= width) row.push(block);
+    else rows.push([block]);
+  }
+  const drawn = rows.map(besides);
+  const total = Math.max(0, ...drawn.map((row) => row.width));
+  return {
+    lines: drawn.flatMap((row) => row.lines.map((line) => line + ' '.repeat(total - row.width))),
+    width: total,
+  };
+}
+
+/* ---------------------------------------------------------------- the edges */
 
 interface Edge {
   readonly source: string;
@@ -211,28 +318,36 @@ interface Edge {
   readonly transition: GraphTransition | undefined;
 }
 
-/** Initial pseudo-transitions (`[*] ─ initial → closed`), then every transition with a target. */
+/**
+ * Initial pseudo-transitions (`[*] ─ initial → closed`), every transition with a target declared
+ * on a state, then those of the machine itself, from {@link ANY_STATE}.
+ */
 function edgesOf(graph: StateGraph): Edge[] {
   const edges: Edge[] = [];
   for (const state of graph.states.values()) {
     if (state.initial === undefined) continue;
     const source = state.path.length === 0 ? '[*]' : `${stateName(graph, state.id)}.[*]`;
-    const targets = stateName(graph, state.initial);
-    edges.push({ source, label: 'initial', targets, transition: undefined });
+    edges.push({
+      source,
+      label: 'initial',
+      targets: stateName(graph, state.initial),
+      transition: undefined,
+    });
   }
-  for (const state of graph.states.values()) {
-    for (const transition of state.transitions) {
-      if (transition.targets.length === 0) continue;
-      edges.push({
-        source: stateName(graph, transition.source),
-        label: transitionLabel(transition),
-        targets: transition.targets.map((id) => stateName(graph, id)).join(', '),
-        transition,
-      });
-    }
-  }
+  const declared = (state: GraphState) =>
+    state.transitions.filter(hasTarget).map((transition) => ({
+      source: state === graph.root ? ANY_STATE : stateName(graph, transition.source),
+      label: transitionLabel(transition),
+      targets: transition.targets.map((id) => stateName(graph, id)).join(', '),
+      transition,
+    }));
+  for (const state of graph.states.values())
+    if (state !== graph.root) edges.push(...declared(state));
+  edges.push(...declared(graph.root));
   return edges;
 }
+
+const hasTarget = (transition: GraphTransition) => transition.targets.length > 0;
 
 function sameTransition(a: GraphTransition, b: GraphTransition): boolean {
   if (a === b) return true;
@@ -244,56 +359,77 @@ function sameTransition(a: GraphTransition, b: GraphTransition): boolean {
   );
 }
 
+/** What fires a transition, without its guard: the events accepted in any state. */
+function triggerOf(transition: GraphTransition): string {
+  return transition.trigger.kind === 'event'
+    ? transition.trigger.event
+    : transitionLabel(transition);
+}
+
 /**
- * Draws `graph` with `currentState` (an id or a path such as `open`) highlighted and
- * `lastTransition` marked with {@link TAKEN_MARKER}. With `ansi` (default) the current box is
- * drawn bold in the accent colour with its name inverse, and the taken edge bold in the accent
- * colour; without, the current box has double borders and nothing else changes, so the plain
- * drawing is the ANSI one with its escape codes removed.
+ * Draws `graph` with `currentState` highlighted (a name such as `open` or `automatic.open`, an
+ * id, or a snapshot's value such as `{ automatic: 'open' }`) and `lastTransition` marked with
+ * {@link TAKEN_MARKER}. With `ansi` (default) the current box is drawn bold in the accent colour
+ * with its name inverse, the frames around it and the taken edge bold in the accent colour;
+ * without, the current box has double borders and nothing else changes, so the plain drawing is
+ * the ANSI one with its escape codes removed.
  *
  * @example
  * ```ts
- * const lines = renderStateDiagram(graph, 'closed', findTransition(graph, 'halfOpen', 'closed', 'SUCCESS'));
- * process.stdout.write(`${lines.join('\n')}\n`);
+ * const taken = findTransition(graph, 'halfOpen', 'closed', 'SUCCESS');
+ * process.stdout.write(`${renderStateDiagram(graph, 'closed', taken).join('\n')}\n`);
  * ```
  */
 export function renderStateDiagram(
   graph: StateGraph,
-  currentState: string,
+  currentState: string | StateValue,
   lastTransition?: GraphTransition,
   options: TerminalDiagramOptions = {},
 ): string[] {
-  const ansi = options.ansi ?? true;
-  const accent = options.accent ?? DEFAULT_ACCENT;
   const width = options.width ?? Number.POSITIVE_INFINITY;
-  const current = resolveState(graph, currentState);
+  const current = resolveStates(graph, currentState);
+  const around = new Set(current.flatMap((state) => selfAndAncestors(graph, state).slice(1)));
+  const look: Look = {
+    ansi: options.ansi ?? true,
+    accent: options.accent ?? DEFAULT_ACCENT,
+    emphasisOf: (state) =>
+      current.includes(state) ? 'current' : around.has(state) ? 'around' : 'none',
+  };
   const edges = edgesOf(graph);
   const transitionCount = edges.filter((edge) => edge.transition).length;
   const isTaken = (edge: Edge) =>
     lastTransition !== undefined &&
     edge.transition !== undefined &&
     sameTransition(edge.transition, lastTransition);
+  // Only listed (or summed up) as the machine's own: initial and any-state edges.
+  const fromRoot = (edge: Edge) => !edge.transition || edge.transition.source === graph.root.id;
+  const leavesCurrent = ({ transition }: Edge) =>
+    transition !== undefined &&
+    transition.source !== graph.root.id &&
+    current.some((state) => isWithin(graph, state, transition.source));
 
-  const shown =
-    options.edges === 'current'
-      ? edges.filter(
-          (edge) =>
-            isTaken(edge) || (current !== undefined && edge.transition?.source === current.id),
-        )
-      : edges;
-  const sourceWidth = Math.max(0, ...shown.map((edge) => edge.source.length));
+  const onlyCurrent = options.edges === 'current';
+  const shown = onlyCurrent ? edges.filter((edge) => isTaken(edge) || leavesCurrent(edge)) : edges;
+  const anywhere = [...new Set(graph.root.transitions.filter(hasTarget).map(triggerOf))];
+  const anywhereLine = onlyCurrent && anywhere.length > 0;
+  const sourceWidth = Math.max(
+    0,
+    ...shown.map((edge) => edge.source.length),
+    anywhereLine ? ANY_STATE.length : 0,
+  );
 
   const lines = [
-    `${graph.id}: ${drawnStates(graph).length} states, ${transitionCount} transitions` +
+    `${graph.id}: ${graph.states.size - 1} states, ${transitionCount} transitions` +
       `   (╔═╗ current, ${TAKEN_MARKER} last transition)`,
-    ...boxRows(graph, current, ansi, accent, width),
+    ...layout(graph.root.children, look, width - 2).lines.map((line) => `  ${line}`.trimEnd()),
   ];
   for (const edge of shown) {
     const taken = isTaken(edge);
     const text = `${taken ? TAKEN_MARKER : ' '} ${edge.source.padEnd(sourceWidth)} ─ ${edge.label} → ${edge.targets}`;
-    lines.push(taken && ansi ? `${SGR.frame(accent)}${text}${SGR.reset}` : text);
+    lines.push(tint(text, look, taken));
   }
-  const hidden = transitionCount - shown.filter((edge) => edge.transition).length;
+  if (anywhereLine) lines.push(`  ${ANY_STATE.padEnd(sourceWidth)} ─ ${anywhere.join(', ')}`);
+  const hidden = edges.filter((edge) => !shown.includes(edge) && !fromRoot(edge)).length;
   if (hidden > 0) lines.push(`  … ${hidden} more transitions from other states`);
   return Number.isFinite(width) ? lines.map((line) => clipLine(line, width)) : lines;
 }

@@ -1,150 +1,195 @@
-import { and, createMachine, not, or } from 'xstate';
+import { createMachine } from 'xstate';
 
 export const machine = createMachine({
   id: 'circuitBreaker',
-  initial: 'closed',
-  on: { TALLY: { actions: 'applyTally' }, RECORD_COST: { actions: 'recordCost' } },
+  initial: 'automatic',
+  on: {
+    SUCCESS: { actions: 'countLateSuccess' },
+    FAILURE: { actions: 'countLateFailure' },
+    IGNORE: { actions: 'countIgnored' },
+    REQUEST: { actions: 'countRejection' },
+    TALLY: { actions: 'applyTally' },
+    RECORD_COST: { actions: 'recordCost' },
+    FORCE_OPEN: [
+      {
+        target: '.automatic.open',
+        guard: 'forOpenPeriod',
+        actions: [
+          'openForRequestedPeriod',
+          { type: 'changeState', params: { to: 'open', reason: 'forced' } },
+        ],
+      },
+      {
+        target: '.forcedOpen',
+        actions: { type: 'changeState', params: { to: 'forcedOpen', reason: 'forced' } },
+      },
+    ],
+    FORCE_CLOSE: {
+      target: '.automatic',
+      actions: { type: 'changeState', params: { to: 'closed', reason: 'forceClose' } },
+    },
+    RESET: {
+      target: '.automatic',
+      actions: { type: 'changeState', params: { to: 'closed', reason: 'reset' } },
+    },
+    DISABLE: {
+      target: '.disabled',
+      actions: { type: 'changeState', params: { to: 'disabled', reason: 'disabled' } },
+    },
+  },
   states: {
-    closed: {
-      on: {
-        SUCCESS: [
-          { guard: 'isLate', actions: { type: 'countSuccess', params: { late: true } } },
-          {
-            target: 'open',
-            guard: and(['isSlow', 'rateThresholdReached']),
-            actions: [
-              { type: 'countSuccess', params: { late: false } },
-              { type: 'changeState', params: { from: 'closed', to: 'open' } },
-              'planRetry',
+    automatic: {
+      initial: 'closed',
+      states: {
+        closed: {
+          on: {
+            FAILURE: [
+              {
+                target: 'open',
+                guard: 'retryAfterGiven',
+                actions: [
+                  'countFailure',
+                  'recordInWindow',
+                  'openForRequestedPeriod',
+                  { type: 'changeState', params: { to: 'open', reason: 'retryAfter' } },
+                ],
+              },
+              {
+                target: 'open',
+                guard: 'consecutiveFailuresReached',
+                actions: [
+                  'countFailure',
+                  'recordInWindow',
+                  { type: 'changeState', params: { to: 'open', reason: 'consecutiveFailures' } },
+                  'planRetry',
+                ],
+              },
+              {
+                target: 'open',
+                guard: 'failureRateReached',
+                actions: [
+                  'countFailure',
+                  'recordInWindow',
+                  { type: 'changeState', params: { to: 'open', reason: 'failureRate' } },
+                  'planRetry',
+                ],
+              },
+              {
+                target: 'open',
+                guard: 'slowCallRateReached',
+                actions: [
+                  'countFailure',
+                  'recordInWindow',
+                  { type: 'changeState', params: { to: 'open', reason: 'slowCallRate' } },
+                  'planRetry',
+                ],
+              },
+              { guard: 'isCurrent', actions: ['countFailure', 'recordInWindow'] },
             ],
-          },
-          { actions: [{ type: 'countSuccess', params: { late: false } }, 'recordInWindow'] },
-        ],
-        FAILURE: [
-          { guard: 'isLate', actions: { type: 'countFailure', params: { late: true } } },
-          {
-            target: 'open',
-            guard: or(['failureThresholdReached', 'rateThresholdReached']),
-            actions: [
-              { type: 'countFailure', params: { late: false } },
-              { type: 'changeState', params: { from: 'closed', to: 'open' } },
-              'planRetry',
+            SUCCESS: [
+              {
+                target: 'open',
+                guard: 'slowCallRateReached',
+                actions: [
+                  'countSuccess',
+                  'recordInWindow',
+                  { type: 'changeState', params: { to: 'open', reason: 'slowCallRate' } },
+                  'planRetry',
+                ],
+              },
+              { guard: 'isCurrent', actions: ['countSuccess', 'recordInWindow'] },
             ],
+            REQUEST: {},
           },
-          { actions: [{ type: 'countFailure', params: { late: false } }, 'recordInWindow'] },
-        ],
-        FORCE_OPEN: {
-          target: 'forcedOpen',
-          actions: { type: 'changeState', params: { from: 'closed', to: 'forcedOpen' } },
         },
-        FORCE_CLOSE: { actions: 'restartClosed' },
-        RESET: { actions: 'restartClosed' },
+        open: {
+          on: {
+            REQUEST: {
+              target: 'halfOpen',
+              guard: 'resetTimeoutElapsed',
+              actions: [
+                { type: 'changeState', params: { to: 'halfOpen', reason: 'resetTimeout' } },
+                'admitProbe',
+              ],
+            },
+            WAKE: {
+              target: 'halfOpen',
+              guard: 'resetTimeoutElapsed',
+              actions: { type: 'changeState', params: { to: 'halfOpen', reason: 'resetTimeout' } },
+            },
+          },
+          after: {
+            resetTimeout: {
+              target: 'halfOpen',
+              actions: { type: 'changeState', params: { to: 'halfOpen', reason: 'resetTimeout' } },
+            },
+          },
+        },
+        halfOpen: {
+          on: {
+            REQUEST: { guard: 'probeSlotFree', actions: 'admitProbe' },
+            CANCEL: { guard: 'holdsProbe', actions: 'releaseProbe' },
+            IGNORE: { guard: 'holdsProbe', actions: ['releaseProbe', 'countIgnored'] },
+            SUCCESS: [
+              {
+                target: 'open',
+                guard: 'slowProbe',
+                actions: [
+                  'countSuccess',
+                  { type: 'changeState', params: { to: 'open', reason: 'slowProbe' } },
+                  'planRetry',
+                ],
+              },
+              {
+                target: 'closed',
+                guard: 'probesSucceeded',
+                actions: [
+                  'countSuccess',
+                  { type: 'changeState', params: { to: 'closed', reason: 'probesSucceeded' } },
+                ],
+              },
+              { guard: 'holdsProbe', actions: ['countSuccess', 'countProbeSuccess'] },
+            ],
+            FAILURE: [
+              {
+                target: 'open',
+                guard: 'retryAfterGiven',
+                actions: [
+                  'countFailure',
+                  'openForRequestedPeriod',
+                  { type: 'changeState', params: { to: 'open', reason: 'retryAfter' } },
+                ],
+              },
+              {
+                target: 'open',
+                guard: 'probeFailed',
+                actions: [
+                  'countFailure',
+                  { type: 'changeState', params: { to: 'open', reason: 'probeFailure' } },
+                  'planRetry',
+                ],
+              },
+            ],
+          },
+          after: {
+            halfOpenMaxWait: {
+              target: 'open',
+              guard: 'hasHalfOpenMaxWait',
+              actions: [
+                { type: 'changeState', params: { to: 'open', reason: 'halfOpenMaxWait' } },
+                'planRetry',
+              ],
+            },
+          },
+        },
       },
     },
-    open: {
+    forcedOpen: {},
+    disabled: {
       on: {
-        REQUEST: [
-          {
-            target: 'halfOpen',
-            guard: 'resetTimeoutElapsed',
-            actions: [
-              { type: 'changeState', params: { from: 'open', to: 'halfOpen' } },
-              'admitProbe',
-            ],
-          },
-          { actions: { type: 'countRejection', params: { state: 'open' } } },
-        ],
-        WAKE: {
-          target: 'halfOpen',
-          guard: 'resetTimeoutElapsed',
-          actions: { type: 'changeState', params: { from: 'open', to: 'halfOpen' } },
-        },
-        SUCCESS: { actions: { type: 'countSuccess', params: { late: true } } },
-        FAILURE: { actions: { type: 'countFailure', params: { late: true } } },
-        FORCE_OPEN: {
-          target: 'forcedOpen',
-          actions: { type: 'changeState', params: { from: 'open', to: 'forcedOpen' } },
-        },
-        FORCE_CLOSE: {
-          target: 'closed',
-          actions: { type: 'changeState', params: { from: 'open', to: 'closed' } },
-        },
-        RESET: {
-          target: 'closed',
-          actions: { type: 'changeState', params: { from: 'open', to: 'closed' } },
-        },
-      },
-      after: {
-        resetTimeout: {
-          target: 'halfOpen',
-          actions: { type: 'changeState', params: { from: 'open', to: 'halfOpen' } },
-        },
-      },
-    },
-    halfOpen: {
-      on: {
-        REQUEST: [
-          { guard: 'probeSlotFree', actions: 'admitProbe' },
-          { actions: { type: 'countRejection', params: { state: 'halfOpen' } } },
-        ],
-        CANCEL: { guard: 'holdsProbe', actions: 'releaseProbe' },
-        SUCCESS: [
-          { guard: not('holdsProbe'), actions: { type: 'countSuccess', params: { late: true } } },
-          {
-            target: 'closed',
-            guard: 'probesSucceeded',
-            actions: [
-              { type: 'countSuccess', params: { late: false } },
-              { type: 'changeState', params: { from: 'halfOpen', to: 'closed' } },
-            ],
-          },
-          { actions: [{ type: 'countSuccess', params: { late: false } }, 'countProbeSuccess'] },
-        ],
-        FAILURE: [
-          { guard: not('holdsProbe'), actions: { type: 'countFailure', params: { late: true } } },
-          {
-            target: 'open',
-            actions: [
-              { type: 'countFailure', params: { late: false } },
-              { type: 'changeState', params: { from: 'halfOpen', to: 'open' } },
-              'planRetry',
-            ],
-          },
-        ],
-        FORCE_OPEN: {
-          target: 'forcedOpen',
-          actions: { type: 'changeState', params: { from: 'halfOpen', to: 'forcedOpen' } },
-        },
-        FORCE_CLOSE: {
-          target: 'closed',
-          actions: { type: 'changeState', params: { from: 'halfOpen', to: 'closed' } },
-        },
-        RESET: {
-          target: 'closed',
-          actions: { type: 'changeState', params: { from: 'halfOpen', to: 'closed' } },
-        },
-      },
-      after: {
-        halfOpenMaxWait: {
-          target: 'open',
-          guard: 'hasHalfOpenMaxWait',
-          actions: [{ type: 'changeState', params: { from: 'halfOpen', to: 'open' } }, 'planRetry'],
-        },
-      },
-    },
-    forcedOpen: {
-      on: {
-        REQUEST: { actions: { type: 'countRejection', params: { state: 'forcedOpen' } } },
-        SUCCESS: { actions: { type: 'countSuccess', params: { late: true } } },
-        FAILURE: { actions: { type: 'countFailure', params: { late: true } } },
-        FORCE_CLOSE: {
-          target: 'closed',
-          actions: { type: 'changeState', params: { from: 'forcedOpen', to: 'closed' } },
-        },
-        RESET: {
-          target: 'closed',
-          actions: { type: 'changeState', params: { from: 'forcedOpen', to: 'closed' } },
-        },
+        SUCCESS: { guard: 'isCurrent', actions: ['countSuccess', 'recordInWindow'] },
+        FAILURE: { guard: 'isCurrent', actions: ['countFailure', 'recordInWindow'] },
+        REQUEST: {},
       },
     },
   },

@@ -284,12 +284,16 @@ describe('stats', () => {
       totalSuccesses: 9,
       totalFailures: 15,
       totalRejections: 6,
+      totalIgnored: 0,
+      totalTimeouts: 0,
+      totalFallbacks: 0,
       timesOpened: 3,
       timesHalfOpened: 3,
       timesClosed: 3,
       consecutiveFailures: 0,
       lastFailureAt: 1200,
       lastStateChangeAt: 1300,
+      lastTransition: { from: 'halfOpen', to: 'closed', at: 1300, reason: 'probesSucceeded' },
       totalInputTokens: 30,
       totalOutputTokens: 15,
       totalEstimatedCost: 0.75,
@@ -525,12 +529,12 @@ describe('events', () => {
     await breaker.call(ok);
     breaker.forceOpen();
     expect(logger.warn.mock.calls).toEqual([
-      ['circuit_breaker_open name=redis failures=2'],
-      ['circuit_breaker_forced_open name=redis'],
+      ['circuit_breaker_open name=redis reason=consecutiveFailures failures=2/2'],
+      ['circuit_breaker_forced_open name=redis reason=forced'],
     ]);
     expect(logger.info.mock.calls).toEqual([
-      ['circuit_breaker_half_open name=redis'],
-      ['circuit_breaker_closed name=redis'],
+      ['circuit_breaker_half_open name=redis reason=resetTimeout'],
+      ['circuit_breaker_closed name=redis reason=probesSucceeded'],
     ]);
   });
 });
@@ -547,7 +551,7 @@ describe('toString', () => {
     await failTimes(breaker, 3);
     clock.increment(18_000);
     expect(`${breaker}`).toBe(
-      'CircuitBreaker(name=redis, state=open, failures=5/5, retryIn=12000ms)',
+      'CircuitBreaker(name=redis, state=open, reason=consecutiveFailures, failures=0/5, retryIn=12000ms)',
     );
   });
 });

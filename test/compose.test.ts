@@ -14,6 +14,7 @@ import {
   CircuitOpenError,
   type CircuitState,
   circuitBreakerMachine,
+  circuitStateOf,
   fromBreaker,
 } from '../src/index.js';
 import { deferred, settle, simulated } from './helpers.js';
@@ -37,7 +38,10 @@ describe('the breaker machine as a child actor', () => {
       onSnapshot: {
         actions: assign(({ event }) => {
           const snapshot = event.snapshot as BreakerSnapshot;
-          return { breakerState: snapshot.value, generation: snapshot.context.generation };
+          return {
+            breakerState: circuitStateOf(snapshot.value),
+            generation: snapshot.context.generation,
+          };
         }),
       },
     },
@@ -90,13 +94,16 @@ describe('the breaker machine as a child actor', () => {
     const opened = vi.fn();
     child.on('open', opened);
     child.send({ type: 'FAILURE', at: 5, generation: child.getSnapshot().context.generation });
-    expect(child.getSnapshot().value).toBe('open');
-    expect(opened).toHaveBeenCalledWith({
-      type: 'open',
-      at: 5,
-      consecutiveFailures: 1,
-      forced: false,
-    });
+    expect(child.getSnapshot().value).toEqual({ automatic: 'open' });
+    expect(opened).toHaveBeenCalledWith(
+      expect.objectContaining({
+        type: 'open',
+        at: 5,
+        reason: 'consecutiveFailures',
+        consecutiveFailures: 1,
+        forced: false,
+      }),
+    );
   });
 });
 

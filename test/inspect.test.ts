@@ -19,7 +19,7 @@ import {
   stopWebSocketInspector,
   type WebSocketInspector,
 } from '../examples/inspect-node.js';
-import { CircuitBreaker, CircuitOpenError } from '../src/index.js';
+import { CircuitBreaker, CircuitOpenError, circuitStateOf } from '../src/index.js';
 
 /** The part of a `ws` client used here (`ws` ships no types; @statelyai/inspect depends on it). */
 interface WsClient {
@@ -155,7 +155,8 @@ function summarize(messages: readonly Relayed[]): string[] {
     if (m.type === '@xstate.event') return `event ${m.event?.type}`;
     if (m.type === '@xstate.snapshot') {
       const { value, status } = m.snapshot ?? {};
-      return `snapshot ${String(value)}${status === 'active' ? '' : ` (${status})`} after ${m.event?.type}`;
+      const state = value === undefined ? 'undefined' : circuitStateOf(value as string);
+      return `snapshot ${state}${status === 'active' ? '' : ` (${status})`} after ${m.event?.type}`;
     }
     return m.type;
   });
@@ -223,8 +224,8 @@ describe('a breaker inspected through the Stately inspector server', () => {
       'snapshot open after FAILURE',
       'event REQUEST',
       'snapshot open after REQUEST',
-      'event xstate.after.resetTimeout.circuitBreaker.open',
-      'snapshot halfOpen after xstate.after.resetTimeout.circuitBreaker.open',
+      'event xstate.after.resetTimeout.circuitBreaker.automatic.open',
+      'snapshot halfOpen after xstate.after.resetTimeout.circuitBreaker.automatic.open',
       'event REQUEST',
       'snapshot halfOpen after REQUEST',
       'event SUCCESS',
@@ -237,7 +238,7 @@ describe('a breaker inspected through the Stately inspector server', () => {
     expect(new Set(messages.map((m) => m.sessionId))).toEqual(new Set([actor?.sessionId]));
     const definition = JSON.parse(actor?.definition ?? '{}') as { states?: object };
     expect(Object.keys(definition.states ?? {}).sort()).toEqual(
-      ['closed', 'forcedOpen', 'halfOpen', 'open'].sort(),
+      ['automatic', 'disabled', 'forcedOpen'].sort(),
     );
 
     // The events carry their payload, with the simulated clock's times.
@@ -278,10 +279,16 @@ describe('a breaker inspected through the Stately inspector server', () => {
     const breaker = new CircuitBreaker({ clock, failureThreshold: 1, inspect: inspector.inspect });
     cleanups.push(() => breaker.dispose());
     await expect(breaker.call(() => Promise.reject(new Error('boom')))).rejects.toThrow();
-    await first.waitFor((m) => m.snapshot?.value === 'open', 'the open snapshot');
+    await first.waitFor(
+      (m) => circuitStateOf((m.snapshot?.value ?? '') as string) === 'open',
+      'the open snapshot',
+    );
 
     const late = await Receiver.connect(port);
-    await late.waitFor((m) => m.snapshot?.value === 'open', 'the open snapshot');
+    await late.waitFor(
+      (m) => circuitStateOf((m.snapshot?.value ?? '') as string) === 'open',
+      'the open snapshot',
+    );
     expect(summarize(late.messages)).toEqual(summarize(first.messages));
   });
 });

@@ -118,7 +118,8 @@ export class LockStep {
   /** Calls let in and not settled, oldest first. */
   readonly pending: PendingCall[] = [];
   /** What the breaker's `stateChange` events reported. */
-  readonly changes: Array<{ from: CircuitState; to: CircuitState; at: number }> = [];
+  readonly changes: Array<{ from: CircuitState; to: CircuitState; at: number; reason: string }> =
+    [];
   /** True once the actor can be read without changing the breaker's mode. */
   #fullFidelity: boolean;
   #nextId = 0;
@@ -149,8 +150,8 @@ export class LockStep {
       ...(fidelity === 'full' ? { inspect: () => undefined } : {}),
     });
     this.#fullFidelity = fidelity === 'full';
-    this.breaker.on('stateChange', ({ from, to, at }) => {
-      this.changes.push({ from, to, at });
+    this.breaker.on('stateChange', ({ from, to, at, reason }) => {
+      this.changes.push({ from, to, at, reason });
       this.#generation += 1;
       if (to === 'halfOpen') {
         this.#episode += 1;
@@ -318,8 +319,21 @@ export class LockStep {
   }
 
   forceOpen(): void {
+    if (this.breaker.state === 'forcedOpen') this.#generation += 1;
     this.breaker.forceOpen();
     this.ref.forceOpen();
+  }
+
+  forceOpenFor(ms: number): void {
+    if (this.breaker.state === 'open') this.#generation += 1; // re-entered silently
+    this.breaker.forceOpen({ for: ms });
+    this.ref.forceOpenFor(ms);
+  }
+
+  disable(): void {
+    if (this.breaker.state === 'disabled') this.#generation += 1; // re-entered silently
+    this.breaker.disable();
+    this.ref.disable();
   }
 
   forceClose(): void {

@@ -24,7 +24,7 @@ import {
 describe('starting the machine', () => {
   it('without input, runs on the defaults', () => {
     const actor = createActor(circuitBreakerMachine, { input: undefined }).start();
-    expect(actor.getSnapshot().value).toBe('closed');
+    expect(actor.getSnapshot().value).toEqual({ automatic: 'closed' });
     expect(actor.getSnapshot().context.config).toEqual(DEFAULT_BREAKER_CONFIG);
     actor.stop();
   });
@@ -76,7 +76,7 @@ describe("the machine's guards and actions with an event they were not written f
     context: ({ input }) => createActor(circuitBreakerMachine, { input }).getSnapshot().context,
     on: {
       PING: [
-        { guard: 'rateThresholdReached' as never, actions: 'countRejection' as never },
+        { guard: 'failureRateReached' as never, actions: 'countRejection' as never },
         { actions: ['applyTally', 'recordCost'] as never },
       ],
     },

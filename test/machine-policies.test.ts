@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, SimulatedClock } from 'xstate';
-import { type CircuitBreakerInput, circuitBreakerMachine } from '../src/index.js';
+import { type CircuitBreakerInput, circuitBreakerMachine, circuitStateOf } from '../src/index.js';
 
 function start(input: CircuitBreakerInput, machine = circuitBreakerMachine) {
   const clock = new SimulatedClock();
   const actor = createActor(machine, { input, clock }).start();
   const gen = () => actor.getSnapshot().context.generation;
-  const value = () => actor.getSnapshot().value;
+  const value = () => circuitStateOf(actor.getSnapshot().value);
   const ctx = () => actor.getSnapshot().context;
   const fail = (slow = false) =>
     actor.send({ type: 'FAILURE', at: clock.now(), generation: gen(), slow });
@@ -93,6 +93,9 @@ describe('failure rate over a count window', () => {
       successes: 6,
       failures: 0,
       rejections: 0,
+      ignored: 0,
+      timeouts: 0,
+      fallbacks: 0,
       lastFailureAt: null,
       consecutiveFailures: 0,
     });

@@ -4,6 +4,7 @@ import {
   type CircuitBreakerEmitted,
   type CircuitBreakerInput,
   circuitBreakerMachine,
+  circuitStateOf,
 } from '../src/index.js';
 
 function start(input: CircuitBreakerInput = {}) {
@@ -13,7 +14,7 @@ function start(input: CircuitBreakerInput = {}) {
   actor.on('*', (event) => emitted.push(event));
   const gen = () => actor.getSnapshot().context.generation;
   const ctx = () => actor.getSnapshot().context;
-  const value = () => actor.getSnapshot().value;
+  const value = () => circuitStateOf(actor.getSnapshot().value);
   const fail = (at = clock.now(), generation = gen()) =>
     actor.send({ type: 'FAILURE', at, generation });
   const succeed = (at = clock.now(), generation = gen()) =>
@@ -205,12 +206,29 @@ describe('circuitBreakerMachine', () => {
     m.request(10);
     m.succeed(11);
     expect(m.emitted.filter((e) => e.type !== 'failure' && e.type !== 'success')).toEqual([
-      { type: 'stateChange', from: 'closed', to: 'open', at: 0 },
-      { type: 'open', at: 0, consecutiveFailures: 1, forced: false },
-      { type: 'stateChange', from: 'open', to: 'halfOpen', at: 10 },
-      { type: 'halfOpen', at: 10 },
-      { type: 'stateChange', from: 'halfOpen', to: 'closed', at: 11 },
-      { type: 'close', at: 11 },
+      { type: 'stateChange', from: 'closed', to: 'open', at: 0, reason: 'consecutiveFailures' },
+      {
+        type: 'open',
+        at: 0,
+        reason: 'consecutiveFailures',
+        consecutiveFailures: 1,
+        forced: false,
+        trip: {
+          consecutiveFailures: 1,
+          failureRate: null,
+          slowCallRate: null,
+          calls: 0,
+          failureThreshold: 1,
+          failureRateThreshold: null,
+          slowCallRateThreshold: null,
+          minimumThroughput: 10,
+          retryAfter: null,
+        },
+      },
+      { type: 'stateChange', from: 'open', to: 'halfOpen', at: 10, reason: 'resetTimeout' },
+      { type: 'halfOpen', at: 10, reason: 'resetTimeout' },
+      { type: 'stateChange', from: 'halfOpen', to: 'closed', at: 11, reason: 'probesSucceeded' },
+      { type: 'close', at: 11, reason: 'probesSucceeded' },
     ]);
   });
 
@@ -222,6 +240,9 @@ describe('circuitBreakerMachine', () => {
       successes: 3,
       failures: 2,
       rejections: 1,
+      ignored: 0,
+      timeouts: 0,
+      fallbacks: 0,
       lastFailureAt: 42,
       consecutiveFailures: 2,
     });
@@ -238,6 +259,9 @@ describe('circuitBreakerMachine', () => {
       successes: 0,
       failures: 0,
       rejections: 4,
+      ignored: 0,
+      timeouts: 0,
+      fallbacks: 0,
       lastFailureAt: null,
       consecutiveFailures: null,
     });

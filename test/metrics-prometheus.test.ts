@@ -148,16 +148,6 @@ describe('registerPrometheusMetrics', () => {
     expect(sampleValue(text, 'circuit_breaker_not_permitted_calls', { name: 'search' })).toBe(3);
   });
 
-  it('leaves window gauges out for a breaker without getMetrics()', async () => {
-    const register = new Registry();
-    const { breaker } = breakerOn('plain');
-    Object.assign(breaker, { getMetrics: undefined });
-    disposers.push(registerPrometheusMetrics({ breakers: [breaker], register }));
-    const text = await scrape(register);
-    expect(select(text, 'circuit_breaker_buffered_calls')).toEqual([]);
-    expect(sampleValue(text, 'circuit_breaker_state', { name: 'plain', state: 'closed' })).toBe(1);
-  });
-
   it('follows a source: breakers added later appear, removed ones disappear', async () => {
     const register = new Registry();
     const { breaker: first } = breakerOn('first');

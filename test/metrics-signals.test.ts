@@ -4,7 +4,7 @@ import { readBreakerSignals, TransitionCounter } from '../src/metrics/signals.js
 import { failTimes, ok, settle, simulated } from './helpers.js';
 
 describe('readBreakerSignals', () => {
-  it('reads counters a breaker has, splits timeouts out of failures, and reads missing ones as 0', () => {
+  it('reads every counter and splits timeouts out of failures', () => {
     const { breaker } = simulated({ name: 'llm' });
     const stats = breaker.getStats();
     Object.assign(breaker, {
@@ -23,13 +23,6 @@ describe('readBreakerSignals', () => {
       ignored: 2,
       timeout: 4,
       fallback: 1,
-    });
-    Object.assign(breaker, { getStats: () => ({ ...stats, totalFailures: 3 }) });
-    expect(readBreakerSignals(breaker).calls).toMatchObject({
-      failure: 3,
-      ignored: 0,
-      timeout: 0,
-      fallback: 0,
     });
   });
 

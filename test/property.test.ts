@@ -123,6 +123,13 @@ function commands(fidelity: Fidelity): fc.Arbitrary<Step>[] {
       ),
     },
     { weight: 1, arbitrary: fc.constant(new Step('forceOpen()', (run) => run.forceOpen())) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .integer({ min: 1, max: 2000 })
+        .map((ms) => new Step(`forceOpen({ for: ${ms} })`, (run) => run.forceOpenFor(ms))),
+    },
+    { weight: 1, arbitrary: fc.constant(new Step('disable()', (run) => run.disable())) },
     { weight: 1, arbitrary: fc.constant(new Step('forceClose()', (run) => run.forceClose())) },
     { weight: 1, arbitrary: fc.constant(new Step('reset()', (run) => run.reset())) },
     {

@@ -14,7 +14,7 @@
  * the one place that says how long `open` lasts.
  */
 
-export type RefState = 'closed' | 'open' | 'halfOpen' | 'forcedOpen';
+export type RefState = 'closed' | 'open' | 'halfOpen' | 'forcedOpen' | 'disabled';
 
 /** The core options (issue 2). Issue 3's options are added here, each optional. */
 export interface RefConfig {
@@ -30,12 +30,16 @@ export interface RefStats {
   totalSuccesses: number;
   totalFailures: number;
   totalRejections: number;
+  totalIgnored: number;
+  totalTimeouts: number;
+  totalFallbacks: number;
   timesOpened: number;
   timesHalfOpened: number;
   timesClosed: number;
   consecutiveFailures: number;
   lastFailureAt: number | null;
   lastStateChangeAt: number | null;
+  lastTransition: RefTransition | null;
   totalInputTokens: number;
   totalOutputTokens: number;
   totalEstimatedCost: number;
@@ -49,6 +53,7 @@ export interface RefTransition {
   from: RefState;
   to: RefState;
   at: number;
+  reason: string;
 }
 
 /** Everything a user can observe without reading the actor. */
@@ -71,8 +76,8 @@ export interface RefInternals {
  * `closed`, after the stats have been updated for them.
  */
 export interface TripPolicy {
-  /** True when `outcome` (already counted in `stats`) must open the circuit. */
-  shouldTrip(outcome: Outcome, at: number, stats: Readonly<RefStats>): boolean;
+  /** The reason `outcome` (already counted in `stats`) opens the circuit, or null. */
+  shouldTrip(outcome: Outcome, at: number, stats: Readonly<RefStats>): string | null;
   /** A new generation began (any state entry, reset, force-close): forget any window. */
   clear(): void;
 }
@@ -81,7 +86,9 @@ export interface TripPolicy {
 export function consecutiveFailures(threshold: number): TripPolicy {
   return {
     shouldTrip: (outcome, _at, stats) =>
-      outcome.kind === 'failure' && stats.consecutiveFailures >= threshold,
+      outcome.kind === 'failure' && stats.consecutiveFailures >= threshold
+        ? 'consecutiveFailures'
+        : null,
     clear: () => undefined,
   };
 }
@@ -91,12 +98,16 @@ export function zeroStats(): RefStats {
     totalSuccesses: 0,
     totalFailures: 0,
     totalRejections: 0,
+    totalIgnored: 0,
+    totalTimeouts: 0,
+    totalFallbacks: 0,
     timesOpened: 0,
     timesHalfOpened: 0,
     timesClosed: 0,
     consecutiveFailures: 0,
     lastFailureAt: null,
     lastStateChangeAt: null,
+    lastTransition: null,
     totalInputTokens: 0,
     totalOutputTokens: 0,
     totalEstimatedCost: 0,
@@ -117,6 +128,8 @@ export class ReferenceBreaker {
   /** Bumped on every state entry and by reset/forceClose in closed. */
   generation = 0;
   openedAt: number | null = null;
+  /** How long the current open period lasts: the reset timeout, or `forceOpen({ for })`'s. */
+  openPeriod: number;
   halfOpenInFlight = 0;
   halfOpenSuccesses = 0;
   readonly stats: RefStats = zeroStats();
@@ -127,6 +140,7 @@ export class ReferenceBreaker {
     this.config = config;
     this.now = now;
     this.policy = policy;
+    this.openPeriod = config.resetTimeout;
   }
 
   /** Probe successes in a row that close a half-open circuit. */
@@ -141,7 +155,7 @@ export class ReferenceBreaker {
 
   /** Clock time at which an open circuit may let a probe through. */
   dueAt(): number {
-    return (this.openedAt ?? 0) + this.retryDelay();
+    return (this.openedAt ?? 0) + this.openPeriod;
   }
 
   /**
@@ -156,7 +170,9 @@ export class ReferenceBreaker {
 
   /** The reset timer fires if it is due; the transition is stamped with its due time. */
   fireDueTimer(): void {
-    if (this.state === 'open' && this.now >= this.dueAt()) this.#enter('halfOpen', this.dueAt());
+    if (this.state === 'open' && this.now >= this.dueAt()) {
+      this.#enter('halfOpen', this.dueAt(), 'resetTimeout');
+    }
   }
 
   /**
@@ -166,10 +182,11 @@ export class ReferenceBreaker {
   request(): Ticket | typeof REJECTED {
     switch (this.state) {
       case 'closed':
+      case 'disabled':
         return this.generation;
       case 'open':
         if (this.now >= this.dueAt()) {
-          this.#enter('halfOpen', this.now);
+          this.#enter('halfOpen', this.now, 'resetTimeout');
           this.halfOpenInFlight += 1;
           return this.generation;
         }
@@ -208,15 +225,17 @@ export class ReferenceBreaker {
       if (late) return;
       stats.consecutiveFailures += 1;
     }
+    if (this.state === 'disabled') return; // counted, never trips
     if (this.state === 'closed') {
-      if (this.policy.shouldTrip(outcome, this.now, stats)) this.#enter('open', this.now);
+      const reason = this.policy.shouldTrip(outcome, this.now, stats);
+      if (reason !== null) this.#enter('open', this.now, reason);
       return;
     }
     // halfOpen, with a probe of this generation in flight
     if (outcome.kind === 'failure') {
-      this.#enter('open', this.now);
+      this.#enter('open', this.now, 'probeFailure');
     } else if (this.halfOpenSuccesses + 1 >= this.successThreshold()) {
-      this.#enter('closed', this.now);
+      this.#enter('closed', this.now, 'probesSucceeded');
     } else {
       this.halfOpenInFlight -= 1;
       this.halfOpenSuccesses += 1;
@@ -243,15 +262,26 @@ export class ReferenceBreaker {
   }
 
   forceOpen(): void {
-    if (this.state !== 'forcedOpen') this.#enter('forcedOpen', this.now);
+    this.#enter('forcedOpen', this.now, 'forced');
+  }
+
+  /** `forceOpen({ for })`: open for `ms`, then half-open as usual. */
+  forceOpenFor(ms: number): void {
+    this.#enter('open', this.now, 'forced');
+    this.openPeriod = ms;
+  }
+
+  /** `disable()`: admit everything, count, never trip. */
+  disable(): void {
+    this.#enter('disabled', this.now, 'disabled');
   }
 
   forceClose(): void {
-    this.#close();
+    this.#enter('closed', this.now, 'forceClose');
   }
 
   reset(): void {
-    this.#close();
+    this.#enter('closed', this.now, 'reset');
   }
 
   recordCost(inputTokens: number, outputTokens: number, estimatedCost: number): void {
@@ -281,37 +311,38 @@ export class ReferenceBreaker {
   describe(name: string): string {
     const retry = this.timeUntilRetry();
     const retryPart = retry === null ? '' : `, retryIn=${retry}ms`;
-    return `CircuitBreaker(name=${name}, state=${this.state}, failures=${this.stats.consecutiveFailures}/${this.config.failureThreshold}${retryPart})`;
+    const last = this.stats.lastTransition;
+    const reason = last === null ? '' : `, reason=${last.reason}`;
+    return `CircuitBreaker(name=${name}, state=${this.state}${reason}, failures=${this.stats.consecutiveFailures}/${this.config.failureThreshold}${retryPart})`;
   }
 
-  /** reset/forceClose: closed with no failures and a new generation, from any state. */
-  #close(): void {
-    if (this.state === 'closed') {
-      this.generation += 1;
-      this.stats.consecutiveFailures = 0;
-      this.policy.clear();
-    } else {
-      this.#enter('closed', this.now);
-    }
-  }
-
-  #enter(to: RefState, at: number): void {
+  /**
+   * Every entry starts a new generation with fresh working counters; entering the state it is
+   * already in (reset while closed, force-open while forced open) does only that, silently.
+   */
+  #enter(to: RefState, at: number, reason: string): void {
     const from = this.state;
-    this.transitions.push({ from, to, at });
+    const moved = from !== to;
     this.state = to;
     this.generation += 1;
     this.halfOpenInFlight = 0;
     this.halfOpenSuccesses = 0;
     this.policy.clear();
-    this.stats.lastStateChangeAt = at;
+    this.stats.consecutiveFailures = 0;
+    if (moved) {
+      const transition = { from, to, at, reason };
+      this.transitions.push(transition);
+      this.stats.lastStateChangeAt = at;
+      this.stats.lastTransition = transition;
+    }
     if (to === 'open' || to === 'forcedOpen') {
-      this.stats.timesOpened += 1;
+      if (moved) this.stats.timesOpened += 1;
       this.openedAt = at;
+      this.openPeriod = this.retryDelay();
     } else if (to === 'halfOpen') {
       this.stats.timesHalfOpened += 1;
     } else {
-      this.stats.timesClosed += 1;
-      this.stats.consecutiveFailures = 0;
+      if (moved && to === 'closed') this.stats.timesClosed += 1;
       this.openedAt = null;
     }
   }

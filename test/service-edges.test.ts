@@ -529,7 +529,7 @@ describe('restoring a corrupted snapshot', () => {
     [
       'an unknown state',
       (s) => (s.snapshot.value = 'ajar'),
-      'state "ajar" is not one of closed, open, halfOpen, forcedOpen',
+      'state "ajar" is not one of closed, open, halfOpen, forcedOpen, disabled',
     ],
     [
       'no context',

@@ -26,11 +26,35 @@ describe('statecharts/', () => {
     );
   });
 
-  it('shows the named guards and delays of the machine', () => {
+  it('shows the named guards and delays of the machine, one edge per reason to open', () => {
     const mermaid = generated['circuit-breaker.mmd'] ?? '';
-    expect(mermaid).toMatch(/^ {2}closed --> open : FAILURE \[.*failureThresholdReached.*\]$/m);
-    expect(mermaid).toMatch(/^ {2}open --> halfOpen : after\(resetTimeout\)$/m);
+    const opening = mermaid.match(/^ {2}\w+ --> automatic_open : .*$/gm) ?? [];
+    expect(opening.map((edge) => edge.replace(/^.* : /, '')).sort()).toEqual(
+      [
+        'FAILURE [consecutiveFailuresReached]',
+        'FAILURE [failureRateReached]',
+        'FAILURE [slowCallRateReached]',
+        'SUCCESS [slowCallRateReached]',
+        'FAILURE [retryAfterGiven]',
+        'FAILURE [retryAfterGiven]',
+        'FAILURE [probeFailed]',
+        'SUCCESS [slowProbe]',
+        'after(halfOpenMaxWait) [hasHalfOpenMaxWait]',
+        'FORCE_OPEN [forOpenPeriod]',
+      ].sort(),
+    );
+    expect(mermaid).toMatch(/^ {2}automatic_open --> automatic_halfOpen : after\(resetTimeout\)$/m);
     expect(mermaid).not.toContain('inline');
+  });
+
+  it('draws each manual control once, from the machine itself', () => {
+    const mermaid = generated['circuit-breaker.mmd'] ?? '';
+    for (const control of ['FORCE_CLOSE', 'RESET', 'DISABLE']) {
+      expect(mermaid.match(new RegExp(`--> \\w+ : ${control}$`, 'gm'))).toEqual([
+        expect.stringMatching(/./),
+      ]);
+    }
+    expect(mermaid).toMatch(/^ {2}circuitBreaker --> forcedOpen : FORCE_OPEN$/m);
   });
 
   it('has Stately code that type-checks', () => {

@@ -1,17 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { createMachine } from 'xstate';
+import { createActor, createMachine, type InspectionEvent, SimulatedClock } from 'xstate';
 import {
+  ANY_STATE,
   clipLine,
   DEFAULT_ACCENT,
   findTransition,
+  hasAction,
   renderStateDiagram,
+  resolveState,
   SGR,
   stripAnsi,
   TAKEN_MARKER,
   visibleWidth,
 } from '../examples/terminal-diagram.js';
 import { type GraphState, toStateGraph } from '../src/diagram/index.js';
-import { circuitBreakerMachine } from '../src/index.js';
+import { type CircuitBreakerActor, circuitBreakerMachine } from '../src/index.js';
 
 const graph = toStateGraph(circuitBreakerMachine);
 const ESC = String.fromCharCode(27);
@@ -20,14 +23,25 @@ const machineStates = [...graph.states.values()].filter(
   (state): state is GraphState => state.parentId !== undefined,
 );
 const stateKeys = machineStates.map((state) => state.key);
+/** The states the breaker can be in: those without children. */
+const leafKeys = machineStates.filter((state) => state.children.length === 0).map((s) => s.key);
+/** The leaves drawn inside the `automatic` frame. */
+const automaticKeys = graph.states.get('circuitBreaker.automatic')?.children.map((s) => s.key);
 
-/** The three lines of the box row (top border, names, bottom border). */
-const boxLines = (lines: readonly string[]) => lines.slice(1, 4);
+/** The five lines of the box row: the frame's top, the boxes' three lines, the frame's bottom. */
+const boxLines = (lines: readonly string[]) => lines.slice(1, 6);
+/** The line of the box row that holds the leaf names. */
+const namesLine = (lines: readonly string[]) => lines[3] ?? '';
 /** A line with its runs of spaces collapsed, escape codes removed. */
 const squeeze = (line: string) => stripAnsi(line).replace(/ +/g, ' ').trim();
 /** Edge lines: `source ─ LABEL → target`, escape codes removed. */
 const edgeLines = (lines: readonly string[]) =>
   lines.map(squeeze).filter((line) => / ─ .* → /.test(line));
+/** The lines marked as the transition just taken, escape codes removed. */
+const markedLines = (lines: readonly string[]) =>
+  lines.map(stripAnsi).filter((line) => line.startsWith(TAKEN_MARKER));
+/** Finds a transition by the reason its `changeState` action gives. */
+const becauseOf = (reason: string) => hasAction('changeState', { reason });
 
 /** The current state's box segments exactly as drawn with ANSI highlights. */
 function highlightedBox(name: string, accent: number): [string, string, string] {
@@ -40,107 +54,173 @@ function highlightedBox(name: string, accent: number): [string, string, string] 
   ];
 }
 
-function plainBox(name: string, current: boolean): [string, string, string] {
-  const bar = (current ? '═' : '─').repeat(name.length + 2);
-  return current
-    ? [`╔${bar}╗`, `║ ${name} ║`, `╚${bar}╝`]
-    : [`╭${bar}╮`, `│ ${name} │`, `╰${bar}╯`];
-}
-
 describe('renderStateDiagram on the breaker machine', () => {
-  it('is fed the four states of the machine', () => {
-    expect(stateKeys).toEqual(['closed', 'open', 'halfOpen', 'forcedOpen']);
+  it('is fed the compound state automatic, its three children and the two manual states', () => {
+    expect(stateKeys).toEqual([
+      'automatic',
+      'closed',
+      'open',
+      'halfOpen',
+      'forcedOpen',
+      'disabled',
+    ]);
+    expect(automaticKeys).toEqual(['closed', 'open', 'halfOpen']);
   });
 
-  it('draws every state of the machine as a box, in document order', () => {
+  it('draws the children of automatic inside its frame and the other states beside it', () => {
     const lines = renderStateDiagram(graph, 'closed', undefined, { ansi: false });
     expect(lines[0]).toBe(
-      'circuitBreaker: 4 states, 17 transitions   (╔═╗ current, ▶ last transition)',
+      'circuitBreaker: 6 states, 18 transitions   (╔═╗ current, ▶ last transition)',
     );
-    const [top, names, bottom] = boxLines(lines);
-    const boxes = machineStates.map((state) => plainBox(state.key, state.key === 'closed'));
-    expect(top).toBe(`  ${boxes.map((b) => b[0]).join('  ')}`);
-    expect(names).toBe(`  ${boxes.map((b) => b[1]).join('  ')}`);
-    expect(bottom).toBe(`  ${boxes.map((b) => b[2]).join('  ')}`);
-    expect(names).toBe('  ║ closed ║  │ open │  │ halfOpen │  │ forcedOpen │');
+    expect(boxLines(lines)).toEqual([
+      '  ╭─ automatic ────────────────────────╮',
+      '  │ ╔════════╗  ╭──────╮  ╭──────────╮ │  ╭────────────╮  ╭──────────╮',
+      '  │ ║ closed ║  │ open │  │ halfOpen │ │  │ forcedOpen │  │ disabled │',
+      '  │ ╚════════╝  ╰──────╯  ╰──────────╯ │  ╰────────────╯  ╰──────────╯',
+      '  ╰────────────────────────────────────╯',
+    ]);
   });
 
-  it.each(stateKeys)('highlights %s, and only it, with the escape codes', (current) => {
+  it.each(leafKeys)('highlights %s, and only it, with the escape codes', (current) => {
     const accent = 31;
     const lines = renderStateDiagram(graph, current, undefined, { accent });
     const segments = highlightedBox(current, accent);
-    boxLines(lines).forEach((line, row) => {
+    const inside = automaticKeys?.includes(current) === true;
+    lines.slice(2, 5).forEach((line, row) => {
       expect(line).toContain(segments[row]);
-      // Take the highlighted box out: what is left (the other boxes) has no escape code.
-      const rest = line.replace(segments[row] ?? '', '');
+      // Take the highlighted box and the frame's sides out: what is left has no escape code.
+      const side = `${SGR.frame(accent)}│${SGR.reset}`;
+      const rest = line.replace(segments[row] ?? '', '').replaceAll(side, '│');
       expect(rest).not.toContain(ESC);
+      expect(line.includes(side)).toBe(inside);
     });
-    for (const other of stateKeys.filter((key) => key !== current)) {
-      expect(lines[2]).toContain(`│ ${other} │`);
-      expect(lines[2]).not.toContain(`${SGR.label(accent)} ${other} `);
+    for (const other of leafKeys.filter((key) => key !== current)) {
+      expect(namesLine(lines)).toContain(`│ ${other} │`);
+      expect(namesLine(lines)).not.toContain(`${SGR.label(accent)} ${other} `);
     }
+    // The frame of automatic is tinted (never inverse) while the current state is inside it.
+    const tintedTop = `${SGR.frame(accent)}╭─ automatic ${'─'.repeat(24)}╮${SGR.reset}`;
+    expect(lines[1]).toBe(inside ? `  ${tintedTop}` : `  ${stripAnsi(tintedTop)}`);
+    expect(lines.join('\n')).not.toContain(`${SGR.label(accent)} automatic `);
     // Nothing outside the boxes is highlighted when no transition was taken yet.
-    for (const line of [lines[0], ...lines.slice(4)]) expect(line).not.toContain(ESC);
+    for (const line of [lines[0], ...lines.slice(6)]) expect(line).not.toContain(ESC);
   });
 
-  it('accepts the state id as well as its name', () => {
-    expect(renderStateDiagram(graph, 'circuitBreaker.open')).toEqual(
-      renderStateDiagram(graph, 'open'),
+  it('highlights the compound state itself with a double frame and its name inverse', () => {
+    const lines = renderStateDiagram(graph, 'automatic');
+    const frame = SGR.frame(DEFAULT_ACCENT);
+    expect(lines[1]).toBe(
+      `  ${frame}╔═${SGR.reset}${SGR.label(DEFAULT_ACCENT)} automatic ${SGR.reset}${frame}${'═'.repeat(24)}╗${SGR.reset}`,
     );
+    expect(lines.slice(2, 5).join('\n')).not.toContain(SGR.label(DEFAULT_ACCENT));
+    expect(stripAnsi(lines[5] ?? '')).toBe(`  ╚${'═'.repeat(36)}╝`);
+  });
+
+  it('accepts the id, the path, the key alone and the snapshot value of a state', () => {
+    const byPath = renderStateDiagram(graph, 'automatic.open');
+    expect(byPath.join('\n')).toContain(highlightedBox('open', DEFAULT_ACCENT)[1]);
+    expect(renderStateDiagram(graph, 'circuitBreaker.automatic.open')).toEqual(byPath);
+    expect(renderStateDiagram(graph, 'open')).toEqual(byPath);
+    expect(renderStateDiagram(graph, { automatic: 'open' })).toEqual(byPath);
+    expect(renderStateDiagram(graph, 'disabled')).not.toEqual(byPath);
+  });
+
+  it('highlights the state a running actor is in, from its snapshot value', () => {
+    const actor = createActor(circuitBreakerMachine, { input: { failureThreshold: 1 } }).start();
+    const { generation } = actor.getSnapshot().context;
+    actor.send({ type: 'FAILURE', at: 0, generation });
+    const value = actor.getSnapshot().value;
+    actor.stop();
+    expect(value).toEqual({ automatic: 'open' });
+    const [, names] = boxLines(renderStateDiagram(graph, value, undefined, { ansi: false })).slice(
+      1,
+    );
+    expect(names).toContain('║ open ║');
+    expect(names?.match(/║/g)).toHaveLength(2);
   });
 
   it('highlights nothing for a state the machine does not have', () => {
     const lines = renderStateDiagram(graph, 'ajar');
     expect(lines.join('\n')).not.toContain(ESC);
     expect(boxLines(lines).join('\n')).not.toContain('═');
+    expect(renderStateDiagram(graph, { automatic: 'ajar' })).toEqual(lines);
   });
 
-  it('lists the initial state and every transition that has a target, with its label', () => {
+  it('lists the initial states, every edge with a target, then the manual controls once', () => {
     const edges = edgeLines(renderStateDiagram(graph, 'closed', undefined, { ansi: false }));
-    const targeted = machineStates.flatMap((state) =>
+    const targeted = [graph.root, ...machineStates].flatMap((state) =>
       state.transitions.filter((t) => t.targets.length > 0),
     );
-    expect(edges).toHaveLength(targeted.length + 1);
+    expect(edges).toHaveLength(targeted.length + 2);
     expect(edges).toEqual([
-      '[*] ─ initial → closed',
-      'closed ─ SUCCESS [and(isSlow, rateThresholdReached)] → open',
-      'closed ─ FAILURE [or(failureThresholdReached, rateThresholdReached)] → open',
-      'closed ─ FORCE_OPEN → forcedOpen',
+      '[*] ─ initial → automatic',
+      'automatic.[*] ─ initial → closed',
+      'closed ─ FAILURE [retryAfterGiven] → open',
+      'closed ─ FAILURE [consecutiveFailuresReached] → open',
+      'closed ─ FAILURE [failureRateReached] → open',
+      'closed ─ FAILURE [slowCallRateReached] → open',
+      'closed ─ SUCCESS [slowCallRateReached] → open',
       'open ─ REQUEST [resetTimeoutElapsed] → halfOpen',
       'open ─ WAKE [resetTimeoutElapsed] → halfOpen',
-      'open ─ FORCE_OPEN → forcedOpen',
-      'open ─ FORCE_CLOSE → closed',
-      'open ─ RESET → closed',
       'open ─ after(resetTimeout) → halfOpen',
+      'halfOpen ─ SUCCESS [slowProbe] → open',
       'halfOpen ─ SUCCESS [probesSucceeded] → closed',
-      'halfOpen ─ FAILURE → open',
-      'halfOpen ─ FORCE_OPEN → forcedOpen',
-      'halfOpen ─ FORCE_CLOSE → closed',
-      'halfOpen ─ RESET → closed',
+      'halfOpen ─ FAILURE [retryAfterGiven] → open',
+      'halfOpen ─ FAILURE [probeFailed] → open',
       'halfOpen ─ after(halfOpenMaxWait) [hasHalfOpenMaxWait] → open',
-      'forcedOpen ─ FORCE_CLOSE → closed',
-      'forcedOpen ─ RESET → closed',
+      'any state ─ FORCE_OPEN [forOpenPeriod] → open',
+      'any state ─ FORCE_OPEN → forcedOpen',
+      'any state ─ FORCE_CLOSE → automatic',
+      'any state ─ RESET → automatic',
+      'any state ─ DISABLE → disabled',
     ]);
+    for (const event of ['FORCE_CLOSE', 'RESET', 'DISABLE']) {
+      expect(edges.filter((edge) => edge.includes(` ${event} `))).toHaveLength(1);
+    }
   });
 
-  it('aligns the arrows: sources are padded to the longest state name', () => {
+  it('aligns the arrows: sources are padded to the longest source', () => {
     const lines = renderStateDiagram(graph, 'closed', undefined, { ansi: false });
-    expect(lines).toContain(
-      '  closed     ─ FAILURE [or(failureThresholdReached, rateThresholdReached)] → open',
-    );
-    expect(lines).toContain('  forcedOpen ─ RESET → closed');
+    expect(lines).toContain('  closed        ─ FAILURE [failureRateReached] → open');
+    expect(lines).toContain('  automatic.[*] ─ initial → closed');
+    expect(lines).toContain(`  ${ANY_STATE}     ─ RESET → automatic`);
   });
 
   it('marks and highlights the transition just taken, and no other', () => {
-    const taken = findTransition(graph, 'closed', 'open', 'FAILURE');
+    const taken = findTransition(graph, 'closed', 'open', 'FAILURE', becauseOf('failureRate'));
     const accent = 31;
     const lines = renderStateDiagram(graph, 'open', taken, { accent });
     const marked = lines.filter((line) => stripAnsi(line).startsWith(TAKEN_MARKER));
     expect(marked).toEqual([
-      `${SGR.frame(accent)}▶ closed     ─ FAILURE [or(failureThresholdReached, rateThresholdReached)] → open${SGR.reset}`,
+      `${SGR.frame(accent)}▶ closed        ─ FAILURE [failureRateReached] → open${SGR.reset}`,
     ]);
-    const others = lines.slice(4).filter((line) => !marked.includes(line));
+    const others = lines.slice(6).filter((line) => !marked.includes(line));
     for (const line of others) expect(line).not.toContain(ESC);
+  });
+
+  it('picks among the edges with the same event by the action they run', () => {
+    const reasons = {
+      retryAfter: 'retryAfterGiven',
+      consecutiveFailures: 'consecutiveFailuresReached',
+      failureRate: 'failureRateReached',
+      slowCallRate: 'slowCallRateReached',
+    };
+    for (const [reason, guard] of Object.entries(reasons)) {
+      const taken = findTransition(graph, 'closed', 'open', 'FAILURE', becauseOf(reason));
+      expect(taken?.guard).toEqual({ kind: 'named', name: guard });
+    }
+    // Without a test the first edge in document order is taken.
+    expect(findTransition(graph, 'closed', 'open', 'FAILURE')?.guard).toEqual({
+      kind: 'named',
+      name: 'retryAfterGiven',
+    });
+    expect(findTransition(graph, 'closed', 'open', 'FAILURE', becauseOf('reset'))).toBeUndefined();
+    expect(
+      findTransition(graph, 'halfOpen', 'open', 'SUCCESS', hasAction('countSuccess'))?.guard,
+    ).toEqual({ kind: 'named', name: 'slowProbe' });
+    expect(
+      findTransition(graph, 'halfOpen', 'open', 'SUCCESS', hasAction('nothingOfThatName')),
+    ).toBeUndefined();
   });
 
   it('finds the edge a timer took from the event type XState raises', () => {
@@ -148,22 +228,42 @@ describe('renderStateDiagram on the breaker machine', () => {
       graph,
       'open',
       'halfOpen',
-      'xstate.after.resetTimeout.circuitBreaker.open',
+      'xstate.after.resetTimeout.circuitBreaker.automatic.open',
     );
     expect(taken).toMatchObject({
-      source: 'circuitBreaker.open',
-      targets: ['circuitBreaker.halfOpen'],
+      source: 'circuitBreaker.automatic.open',
+      targets: ['circuitBreaker.automatic.halfOpen'],
       trigger: { kind: 'after', delay: 'resetTimeout' },
     });
     const lines = renderStateDiagram(graph, 'halfOpen', taken, { ansi: false });
-    expect(lines.filter((line) => line.startsWith(TAKEN_MARKER))).toEqual([
-      '▶ open       ─ after(resetTimeout) → halfOpen',
+    expect(markedLines(lines)).toEqual(['▶ open          ─ after(resetTimeout) → halfOpen']);
+    // The old id (before the compound state) names no timer of this machine.
+    expect(
+      findTransition(graph, 'open', 'halfOpen', 'xstate.after.resetTimeout.circuitBreaker.open'),
+    ).toBeUndefined();
+  });
+
+  it('finds a manual control from any state and marks it as the any-state edge', () => {
+    for (const from of leafKeys) {
+      const taken = findTransition(graph, from, 'forcedOpen', 'FORCE_OPEN');
+      expect(taken?.source).toBe('circuitBreaker');
+      const lines = renderStateDiagram(graph, 'forcedOpen', taken, { ansi: false });
+      expect(markedLines(lines)).toEqual([`▶ ${ANY_STATE}     ─ FORCE_OPEN → forcedOpen`]);
+    }
+    // FORCE_OPEN for a period lands in automatic.open; FORCE_CLOSE in automatic's initial closed.
+    expect(findTransition(graph, 'closed', 'open', 'FORCE_OPEN')?.guard).toEqual({
+      kind: 'named',
+      name: 'forOpenPeriod',
+    });
+    expect(findTransition(graph, 'forcedOpen', 'closed', 'FORCE_CLOSE')?.targets).toEqual([
+      'circuitBreaker.automatic',
     ]);
+    expect(findTransition(graph, 'forcedOpen', 'disabled', 'FORCE_CLOSE')).toBeUndefined();
   });
 
   it('tells apart the edges between the same two states by their event', () => {
     const byRequest = findTransition(graph, 'open', 'halfOpen', 'REQUEST');
-    const byWake = findTransition(graph, 'circuitBreaker.open', 'halfOpen', 'WAKE');
+    const byWake = findTransition(graph, 'circuitBreaker.automatic.open', 'halfOpen', 'WAKE');
     expect(byRequest?.eventType).toBe('REQUEST');
     expect(byWake?.eventType).toBe('WAKE');
     expect(findTransition(graph, 'halfOpen', 'closed', 'SUCCESS')?.guard).toEqual({
@@ -175,24 +275,73 @@ describe('renderStateDiagram on the breaker machine', () => {
     expect(findTransition(graph, 'nowhere', 'open', 'FAILURE')).toBeUndefined();
   });
 
+  it('marks each edge a running actor takes, found from its snapshots and their reasons', () => {
+    const clock = new SimulatedClock();
+    const marks: string[] = [];
+    let previous: ReturnType<CircuitBreakerActor['getSnapshot']> | undefined;
+    const inspect = (inspection: InspectionEvent) => {
+      if (inspection.type !== '@xstate.snapshot') return;
+      const next = inspection.snapshot as ReturnType<CircuitBreakerActor['getSnapshot']>;
+      const before = previous;
+      previous = next;
+      const moved = next.context.stats.lastTransition;
+      if (!before || !moved || moved === before.context.stats.lastTransition) return;
+      const { type } = inspection.event;
+      const taken = findTransition(graph, before.value, next.value, type, becauseOf(moved.reason));
+      marks.push(...markedLines(renderStateDiagram(graph, next.value, taken, { ansi: false })));
+    };
+    const input = { failureThreshold: 2, resetTimeout: 1000 };
+    const actor = createActor(circuitBreakerMachine, { input, clock, inspect }).start();
+    const generation = () => actor.getSnapshot().context.generation;
+    actor.send({ type: 'FAILURE', at: 0, generation: generation() });
+    actor.send({ type: 'FAILURE', at: 0, generation: generation() });
+    clock.increment(1000);
+    actor.send({ type: 'REQUEST', at: 1000 });
+    actor.send({ type: 'FAILURE', at: 1000, generation: generation() });
+    actor.send({ type: 'REQUEST', at: 2000 });
+    actor.send({ type: 'SUCCESS', at: 2000, generation: generation() });
+    actor.send({ type: 'FORCE_OPEN', at: 2000 });
+    actor.send({ type: 'RESET', at: 2000 });
+    actor.send({ type: 'DISABLE', at: 2000 });
+    actor.stop();
+    expect(marks.map(squeeze)).toEqual([
+      '▶ closed ─ FAILURE [consecutiveFailuresReached] → open',
+      '▶ open ─ after(resetTimeout) → halfOpen',
+      '▶ halfOpen ─ FAILURE [probeFailed] → open',
+      '▶ open ─ REQUEST [resetTimeoutElapsed] → halfOpen',
+      '▶ halfOpen ─ SUCCESS [probesSucceeded] → closed',
+      `▶ ${ANY_STATE} ─ FORCE_OPEN → forcedOpen`,
+      `▶ ${ANY_STATE} ─ RESET → automatic`,
+      `▶ ${ANY_STATE} ─ DISABLE → disabled`,
+    ]);
+  });
+
   it('with edges: "current" lists the moves out of the current state and the one just taken', () => {
     const taken = findTransition(graph, 'open', 'halfOpen', 'REQUEST');
     const lines = renderStateDiagram(graph, 'halfOpen', taken, { ansi: false, edges: 'current' });
-    expect(edgeLines(lines)).toEqual([
-      '▶ open ─ REQUEST [resetTimeoutElapsed] → halfOpen',
-      'halfOpen ─ SUCCESS [probesSucceeded] → closed',
-      'halfOpen ─ FAILURE → open',
-      'halfOpen ─ FORCE_OPEN → forcedOpen',
-      'halfOpen ─ FORCE_CLOSE → closed',
-      'halfOpen ─ RESET → closed',
-      'halfOpen ─ after(halfOpenMaxWait) [hasHalfOpenMaxWait] → open',
+    expect(lines.slice(6)).toEqual([
+      '▶ open      ─ REQUEST [resetTimeoutElapsed] → halfOpen',
+      '  halfOpen  ─ SUCCESS [slowProbe] → open',
+      '  halfOpen  ─ SUCCESS [probesSucceeded] → closed',
+      '  halfOpen  ─ FAILURE [retryAfterGiven] → open',
+      '  halfOpen  ─ FAILURE [probeFailed] → open',
+      '  halfOpen  ─ after(halfOpenMaxWait) [hasHalfOpenMaxWait] → open',
+      `  ${ANY_STATE} ─ FORCE_OPEN, FORCE_CLOSE, RESET, DISABLE`,
+      '  … 7 more transitions from other states',
     ]);
-    expect(lines.at(-1)).toBe('  … 10 more transitions from other states');
+  });
+
+  it('with edges: "current" in a state with no edges of its own shows the way out', () => {
+    const lines = renderStateDiagram(graph, 'forcedOpen', undefined, { edges: 'current' });
+    expect(lines.slice(6)).toEqual([
+      `  ${ANY_STATE} ─ FORCE_OPEN, FORCE_CLOSE, RESET, DISABLE`,
+      '  … 13 more transitions from other states',
+    ]);
   });
 });
 
 describe('renderStateDiagram without ANSI (stdout is not a TTY)', () => {
-  const cases = stateKeys.flatMap((current) => [
+  const cases = leafKeys.flatMap((current) => [
     [current, undefined] as const,
     [current, findTransition(graph, 'halfOpen', 'closed', 'SUCCESS')] as const,
   ]);
@@ -202,13 +351,13 @@ describe('renderStateDiagram without ANSI (stdout is not a TTY)', () => {
     expect(lines.join('\n')).not.toContain(ESC);
   });
 
-  it.each(stateKeys)('shows %s as the current state with double borders', (current) => {
-    const [, names] = boxLines(renderStateDiagram(graph, current, undefined, { ansi: false }));
+  it.each(leafKeys)('shows %s as the current state with double borders', (current) => {
+    const names = namesLine(renderStateDiagram(graph, current, undefined, { ansi: false }));
     expect(names).toContain(`║ ${current} ║`);
-    for (const other of stateKeys.filter((key) => key !== current)) {
+    for (const other of leafKeys.filter((key) => key !== current)) {
       expect(names).toContain(`│ ${other} │`);
     }
-    expect(names?.match(/║/g)).toHaveLength(2);
+    expect(names.match(/║/g)).toHaveLength(2);
   });
 
   it.each(cases)('is the ANSI drawing of %s with the escape codes taken out', (current, taken) => {
@@ -221,22 +370,38 @@ describe('renderStateDiagram without ANSI (stdout is not a TTY)', () => {
 
 describe('renderStateDiagram in a narrow terminal', () => {
   it('wraps the boxes and cuts long lines to the width, closing the highlight', () => {
-    const taken = findTransition(graph, 'closed', 'open', 'FAILURE');
+    const taken = findTransition(graph, 'closed', 'open', 'FAILURE', becauseOf('failureRate'));
     const lines = renderStateDiagram(graph, 'open', taken, { width: 40 });
     for (const line of lines) expect(visibleWidth(line)).toBeLessThanOrEqual(40);
     const plain = lines.map(stripAnsi);
-    expect(plain.slice(1, 7)).toEqual([
-      '  ╭────────╮  ╔══════╗  ╭──────────╮',
-      '  │ closed │  ║ open ║  │ halfOpen │',
-      '  ╰────────╯  ╚══════╝  ╰──────────╯',
-      '  ╭────────────╮',
-      '  │ forcedOpen │',
-      '  ╰────────────╯',
+    expect(plain.slice(1, 9)).toEqual([
+      '  ╭─ automatic ────────────────────────╮',
+      '  │ ╭────────╮  ╔══════╗  ╭──────────╮ │',
+      '  │ │ closed │  ║ open ║  │ halfOpen │ │',
+      '  │ ╰────────╯  ╚══════╝  ╰──────────╯ │',
+      '  ╰────────────────────────────────────╯',
+      '  ╭────────────╮  ╭──────────╮',
+      '  │ forcedOpen │  │ disabled │',
+      '  ╰────────────╯  ╰──────────╯',
     ]);
     const cut = lines.find((line) => stripAnsi(line).startsWith(TAKEN_MARKER));
     expect(cut).toBe(
-      `${SGR.frame(DEFAULT_ACCENT)}▶ closed     ─ FAILURE [or(failureThres…${SGR.reset}`,
+      `${SGR.frame(DEFAULT_ACCENT)}▶ closed        ─ FAILURE [failureRateR…${SGR.reset}`,
     );
+  });
+
+  it('wraps the children inside a frame when the frame would not fit', () => {
+    const plain = renderStateDiagram(graph, 'halfOpen', undefined, { ansi: false, width: 30 });
+    expect(plain.slice(1, 9)).toEqual([
+      '  ╭─ automatic ──────────╮',
+      '  │ ╭────────╮  ╭──────╮ │',
+      '  │ │ closed │  │ open │ │',
+      '  │ ╰────────╯  ╰──────╯ │',
+      '  │ ╔══════════╗         │',
+      '  │ ║ halfOpen ║         │',
+      '  │ ╚══════════╝         │',
+      '  ╰──────────────────────╯',
+    ]);
   });
 
   it('clipLine leaves short lines alone and counts no escape code as a column', () => {
@@ -274,27 +439,68 @@ describe('renderStateDiagram on other machines', () => {
     const taken = findTransition(doorGraph, 'closed.locked', 'closed.unlocked', 'UNLOCK');
     expect(renderStateDiagram(doorGraph, 'closed.unlocked', taken, { ansi: false })).toEqual([
       'door: 5 states, 5 transitions   (╔═╗ current, ▶ last transition)',
-      '  ╭────────╮  ╭───────────────╮  ╔═════════════════╗  ╭────────╮  ╭────────────────╮',
-      '  │ closed │  │ closed.locked │  ║ closed.unlocked ║  │ opened │  │ broken (final) │',
-      '  ╰────────╯  ╰───────────────╯  ╚═════════════════╝  ╰────────╯  ╰────────────────╯',
-      '  [*]             ─ initial → closed',
-      '  closed.[*]      ─ initial → closed.locked',
-      '  closed          ─ OPEN [isUnlocked] → opened',
-      '▶ closed.locked   ─ UNLOCK → closed.unlocked',
-      '  closed.unlocked ─ LOCK → closed.locked',
-      '  opened          ─ BREAK → broken',
-      '  opened          ─ after(5000ms) → closed',
+      '  ╭─ closed ─────────────────╮',
+      '  │ ╭────────╮  ╔══════════╗ │  ╭────────╮  ╭────────────────╮',
+      '  │ │ locked │  ║ unlocked ║ │  │ opened │  │ broken (final) │',
+      '  │ ╰────────╯  ╚══════════╝ │  ╰────────╯  ╰────────────────╯',
+      '  ╰──────────────────────────╯',
+      '  [*]        ─ initial → closed',
+      '  closed.[*] ─ initial → locked',
+      '  closed     ─ OPEN [isUnlocked] → opened',
+      '▶ locked     ─ UNLOCK → unlocked',
+      '  unlocked   ─ LOCK → locked',
+      '  opened     ─ BREAK → broken',
+      '  opened     ─ after(5000ms) → closed',
     ]);
   });
 
   it('finds a transition into a compound state from the leaf it lands in', () => {
-    const taken = findTransition(
-      doorGraph,
-      'opened',
-      'closed.locked',
-      'xstate.after.5000.door.opened',
-    );
+    const taken = findTransition(doorGraph, 'opened', 'locked', 'xstate.after.5000.door.opened');
     expect(taken?.targets).toEqual(['door.closed']);
+    // OPEN is declared on closed, so it is found from either of its children.
+    expect(findTransition(doorGraph, { closed: 'unlocked' }, 'opened', 'OPEN')?.source).toBe(
+      'door.closed',
+    );
+  });
+
+  it('with edges: "current" lists the edges of the states around the current one too', () => {
+    const lines = renderStateDiagram(doorGraph, 'locked', undefined, { edges: 'current' });
+    expect(edgeLines(lines)).toEqual([
+      'closed ─ OPEN [isUnlocked] → opened',
+      'locked ─ UNLOCK → unlocked',
+    ]);
+    expect(lines.at(-1)).toBe('  … 3 more transitions from other states');
+  });
+
+  it('names states with the same key by their path, and finds them only by it', () => {
+    const twins = toStateGraph(
+      createMachine({
+        id: 'twins',
+        type: 'parallel',
+        states: {
+          left: { initial: 'idle', states: { idle: { on: { GO: 'busy' } }, busy: {} } },
+          right: { initial: 'idle', states: { idle: { on: { GO: 'busy' } }, busy: {} } },
+        },
+      }),
+    );
+    expect(resolveState(twins, 'idle')).toBeUndefined();
+    expect(resolveState(twins, 'right.idle')?.id).toBe('twins.right.idle');
+    const lines = renderStateDiagram(twins, { left: 'idle', right: 'busy' }, undefined, {
+      ansi: false,
+    });
+    expect(lines.slice(1, 6)).toEqual([
+      '  ╭─ left ─────────────╮  ╭─ right ────────────╮',
+      '  │ ╔══════╗  ╭──────╮ │  │ ╭──────╮  ╔══════╗ │',
+      '  │ ║ idle ║  │ busy │ │  │ │ idle │  ║ busy ║ │',
+      '  │ ╚══════╝  ╰──────╯ │  │ ╰──────╯  ╚══════╝ │',
+      '  ╰────────────────────╯  ╰────────────────────╯',
+    ]);
+    expect(edgeLines(lines)).toEqual([
+      'left.[*] ─ initial → left.idle',
+      'right.[*] ─ initial → right.idle',
+      'left.idle ─ GO → left.busy',
+      'right.idle ─ GO → right.busy',
+    ]);
   });
 
   it('is pure: the same input gives the same lines and leaves the graph as it was', () => {

@@ -7,11 +7,17 @@ export {
   resolveBreakerConfig,
   type SlidingWindow,
 } from './options.js';
-export type { WindowBucket, WindowCounts, WindowState } from './rules.js';
-export type {
-  CircuitBreakerContext,
-  CircuitBreakerEmitted,
-  CircuitBreakerEvent,
-  CircuitBreakerStats,
-  CircuitState,
+export { circuitStateOf, type WindowBucket, type WindowCounts, type WindowState } from './rules.js';
+export {
+  type BreakerMetrics,
+  CIRCUIT_STATES,
+  type CircuitBreakerContext,
+  type CircuitBreakerEmitted,
+  type CircuitBreakerEvent,
+  type CircuitBreakerStats,
+  type CircuitState,
+  type StateTransition,
+  TRANSITION_REASONS,
+  type TransitionReason,
+  type TripFigures,
 } from './types.js';

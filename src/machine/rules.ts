@@ -4,7 +4,13 @@
  * before it skips sending an event: one rule, one place.
  */
 import type { CircuitBreakerConfig } from './options.js';
-import type { CircuitBreakerContext, CircuitBreakerStats } from './types.js';
+import type {
+  BreakerMetrics,
+  CircuitBreakerContext,
+  CircuitBreakerStats,
+  CircuitState,
+  TripFigures,
+} from './types.js';
 
 /** True when `consecutiveFailures` failures in a row are enough to open a closed circuit. */
 export function reachesFailureThreshold(
@@ -35,12 +41,16 @@ export function emptyStats(): CircuitBreakerStats {
     totalSuccesses: 0,
     totalFailures: 0,
     totalRejections: 0,
+    totalIgnored: 0,
+    totalTimeouts: 0,
+    totalFallbacks: 0,
     timesOpened: 0,
     timesHalfOpened: 0,
     timesClosed: 0,
     consecutiveFailures: 0,
     lastFailureAt: null,
     lastStateChangeAt: null,
+    lastTransition: null,
     totalInputTokens: 0,
     totalOutputTokens: 0,
     totalEstimatedCost: 0,
@@ -182,14 +192,119 @@ export function windowCounts(
   return totals;
 }
 
+/** True when the window holds enough calls for a rate to mean something. */
+export function hasMinimumThroughput(config: CircuitBreakerConfig, counts: WindowCounts): boolean {
+  return counts.calls > 0 && counts.calls >= config.minimumThroughput;
+}
+
+/** True when the failure-rate policy says the window's calls should open the circuit. */
+export function failureRateExceeded(config: CircuitBreakerConfig, counts: WindowCounts): boolean {
+  const threshold = config.failureRateThreshold;
+  return (
+    threshold !== null &&
+    hasMinimumThroughput(config, counts) &&
+    counts.failures / counts.calls >= threshold
+  );
+}
+
+/** True when the slow-call-rate policy says the window's calls should open the circuit. */
+export function slowCallRateExceeded(config: CircuitBreakerConfig, counts: WindowCounts): boolean {
+  const threshold = config.slowCallRateThreshold;
+  return (
+    threshold !== null &&
+    hasMinimumThroughput(config, counts) &&
+    counts.slowCalls / counts.calls >= threshold
+  );
+}
+
 /** True when a rate policy says the window's calls should open the circuit. */
 export function windowTrips(config: CircuitBreakerConfig, counts: WindowCounts): boolean {
-  if (counts.calls === 0 || counts.calls < config.minimumThroughput) return false;
-  const { failureRateThreshold, slowCallRateThreshold } = config;
-  return (
-    (failureRateThreshold !== null && counts.failures / counts.calls >= failureRateThreshold) ||
-    (slowCallRateThreshold !== null && counts.slowCalls / counts.calls >= slowCallRateThreshold)
-  );
+  return failureRateExceeded(config, counts) || slowCallRateExceeded(config, counts);
+}
+
+/** The window's totals at `at` with one more call of outcome `code`, or null without a window. */
+export function countsWith(
+  context: CircuitBreakerContext,
+  code: number,
+  at: number,
+): WindowCounts | null {
+  if (context.window === null) return null;
+  const after = recordInWindow(context.window, context.config, code, at);
+  return windowCounts(after, context.config, at);
+}
+
+/**
+ * The flat state of a breaker snapshot's value: `{ automatic: 'open' }` is `'open'`.
+ *
+ * @example
+ * ```ts
+ * circuitStateOf(actor.getSnapshot().value); // 'closed'
+ * ```
+ */
+export function circuitStateOf(value: string | { automatic?: unknown }): CircuitState {
+  return (typeof value === 'string' ? value : value.automatic) as CircuitState;
+}
+
+/** The rates of `counts`, null below `minimumThroughput` (and without a window). */
+function rates(config: CircuitBreakerConfig, counts: WindowCounts | null) {
+  if (counts === null || !hasMinimumThroughput(config, counts)) {
+    return { failureRate: null, slowCallRate: null };
+  }
+  return {
+    failureRate: counts.failures / counts.calls,
+    slowCallRate: counts.slowCalls / counts.calls,
+  };
+}
+
+/**
+ * What the breaker measures in `state` at time `at` (see {@link BreakerMetrics}).
+ *
+ * @example
+ * ```ts
+ * measure('closed', actor.getSnapshot().context, Date.now()).bufferedCalls; // 0
+ * ```
+ */
+export function measure(
+  state: CircuitState,
+  context: CircuitBreakerContext,
+  at: number,
+): BreakerMetrics {
+  const counts = context.window === null ? null : windowCounts(context.window, context.config, at);
+  return {
+    state,
+    ...rates(context.config, counts),
+    bufferedCalls: counts?.calls ?? 0,
+    failedCalls: counts?.failures ?? 0,
+    slowCalls: counts?.slowCalls ?? 0,
+    notPermittedCalls: context.notPermittedCalls,
+    consecutiveFailures: context.stats.consecutiveFailures,
+    probesInFlight: state === 'halfOpen' ? context.halfOpenInFlight : 0,
+    retryAt: state === 'open' ? retryDueAt(context) : null,
+  };
+}
+
+/**
+ * The figures a trip happened on, read from the context after the tripping call was counted.
+ * Rates are given whatever the minimum throughput, so a `retryAfter` trip shows them too.
+ */
+export function tripFigures(
+  context: CircuitBreakerContext,
+  at: number,
+  retryAfter: number | null,
+): TripFigures {
+  const { config } = context;
+  const counts = context.window === null ? null : windowCounts(context.window, context.config, at);
+  return {
+    consecutiveFailures: context.stats.consecutiveFailures,
+    failureRate: counts === null || counts.calls === 0 ? null : counts.failures / counts.calls,
+    slowCallRate: counts === null || counts.calls === 0 ? null : counts.slowCalls / counts.calls,
+    calls: counts?.calls ?? 0,
+    failureThreshold: config.failureThreshold,
+    failureRateThreshold: config.failureRateThreshold,
+    slowCallRateThreshold: config.slowCallRateThreshold,
+    minimumThroughput: config.minimumThroughput,
+    retryAfter,
+  };
 }
 
 /** True when a call of `durationMs` counts as slow. */

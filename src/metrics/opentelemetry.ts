@@ -109,7 +109,7 @@ export const OPENTELEMETRY_INSTRUMENTS = {
     kind: 'gauge',
     unit: '{call}',
     attributes: [],
-    description: 'Calls turned away, as the breaker counts them for its window',
+    description: 'Calls turned away since the current state was entered',
   },
   'circuit_breaker.transitions': {
     kind: 'counter',

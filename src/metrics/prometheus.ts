@@ -230,7 +230,7 @@ export function registerPrometheusMetrics(options: PrometheusMetricsOptions): ()
     ),
     windowGauge(
       `${prefix}not_permitted_calls`,
-      'Calls turned away, as the breaker counts them for its window.',
+      'Calls turned away since the current state was entered.',
       registers,
       read,
       (s) => s.notPermittedCalls,

@@ -4,6 +4,7 @@
  * the only listener is `stateChange` (for the transition counts), which fires on transitions,
  * never per call.
  */
+import { CIRCUIT_STATES, type CircuitState } from '../machine/types.js';
 import type { CircuitBreaker } from '../service/circuit-breaker.js';
 
 /**
@@ -14,7 +15,7 @@ import type { CircuitBreaker } from '../service/circuit-breaker.js';
  * for (const state of BREAKER_STATES) console.log(state, breaker.state === state ? 1 : 0);
  * ```
  */
-export const BREAKER_STATES = ['closed', 'open', 'halfOpen', 'forcedOpen', 'disabled'] as const;
+export const BREAKER_STATES: readonly CircuitState[] = CIRCUIT_STATES;
 
 /**
  * The outcomes a call is counted under.
@@ -53,7 +54,7 @@ export const CALL_OUTCOMES: readonly CallOutcome[] = [
  */
 export interface BreakerSignals {
   name: string;
-  state: string;
+  state: CircuitState;
   /** Running totals per outcome. `failure` excludes timeouts, which have their own outcome. */
   calls: Record<CallOutcome, number>;
   /** Failure rate of the sliding window (0 … 1), or null while unknown. */
@@ -64,39 +65,18 @@ export interface BreakerSignals {
   failureRateThreshold: number | null;
   /** The configured `slowCallRateThreshold`, or null when none (or not reported). */
   slowCallRateThreshold: number | null;
-  /** Calls in the sliding window, or null when the breaker does not report it. */
+  /** Calls in the sliding window. */
   bufferedCalls: number | null;
-  /** Calls turned away in the current window, or null when the breaker does not report it. */
+  /** Calls turned away since the current state was entered. */
   notPermittedCalls: number | null;
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
 }
 
-/** The parts of `getMetrics()` read here. */
-interface WindowMetrics {
-  failureRate: number | null;
-  slowCallRate: number | null;
-  bufferedCalls: number;
-  notPermittedCalls: number;
-}
-
-/** The parts of the resolved options read here (`breaker.config`, where the breaker has one). */
-interface RateThresholds {
-  failureRateThreshold?: number | null;
-  slowCallRateThreshold?: number | null;
-}
-
-/** Stats counters that not every version of the breaker has. */
-interface OptionalStats {
-  totalIgnored?: number;
-  totalTimeouts?: number;
-  totalFallbacks?: number;
-}
-
 /**
- * Reads a breaker's state and counters. Counters a breaker does not keep read as 0, and the
- * window figures as null when it has no `getMetrics()`.
+ * Reads a breaker's state, counters, window figures and rate thresholds. A rate that is null
+ * (not known yet, or no such policy) stays null, so exporters leave its series out.
  *
  * @example
  * ```ts
@@ -105,36 +85,31 @@ interface OptionalStats {
  * ```
  */
 export function readBreakerSignals(breaker: CircuitBreaker): BreakerSignals {
-  const stats = breaker.getStats() as ReturnType<CircuitBreaker['getStats']> & OptionalStats;
-  const timeouts = stats.totalTimeouts ?? 0;
-  const metrics = readWindowMetrics(breaker);
-  const config = (breaker as CircuitBreaker & { config?: RateThresholds }).config;
+  const stats = breaker.getStats();
+  const metrics = breaker.getMetrics();
+  const { failureRateThreshold, slowCallRateThreshold } = breaker.config;
   return {
     name: breaker.name,
     state: breaker.state,
     calls: {
       success: stats.totalSuccesses,
-      failure: Math.max(0, stats.totalFailures - timeouts),
+      // Timeouts are counted in totalFailures too; here they are their own outcome.
+      failure: Math.max(0, stats.totalFailures - stats.totalTimeouts),
       rejected: stats.totalRejections,
-      ignored: stats.totalIgnored ?? 0,
-      timeout: timeouts,
-      fallback: stats.totalFallbacks ?? 0,
+      ignored: stats.totalIgnored,
+      timeout: stats.totalTimeouts,
+      fallback: stats.totalFallbacks,
     },
-    failureRate: finiteOrNull(metrics?.failureRate),
-    slowCallRate: finiteOrNull(metrics?.slowCallRate),
-    failureRateThreshold: finiteOrNull(config?.failureRateThreshold),
-    slowCallRateThreshold: finiteOrNull(config?.slowCallRateThreshold),
-    bufferedCalls: finiteOrNull(metrics?.bufferedCalls),
-    notPermittedCalls: finiteOrNull(metrics?.notPermittedCalls),
+    failureRate: finiteOrNull(metrics.failureRate),
+    slowCallRate: finiteOrNull(metrics.slowCallRate),
+    failureRateThreshold: finiteOrNull(failureRateThreshold),
+    slowCallRateThreshold: finiteOrNull(slowCallRateThreshold),
+    bufferedCalls: finiteOrNull(metrics.bufferedCalls),
+    notPermittedCalls: finiteOrNull(metrics.notPermittedCalls),
     inputTokens: stats.totalInputTokens,
     outputTokens: stats.totalOutputTokens,
     costUsd: stats.totalEstimatedCost,
   };
-}
-
-function readWindowMetrics(breaker: CircuitBreaker): WindowMetrics | null {
-  const withMetrics = breaker as CircuitBreaker & { getMetrics?: () => WindowMetrics };
-  return typeof withMetrics.getMetrics === 'function' ? withMetrics.getMetrics() : null;
 }
 
 function finiteOrNull(value: number | null | undefined): number | null {

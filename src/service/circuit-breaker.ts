@@ -1,9 +1,8 @@
-import { type Actor, assign, createActor, type InspectionEvent, type Observer } from 'xstate';
+import { type Actor, assign, createActor } from 'xstate';
 import { circuitBreakerMachine } from '../machine/machine.js';
 import {
   type CircuitBreakerConfig,
   type CircuitBreakerInput,
-  checkInteger,
   DEFAULT_BREAKER_CONFIG,
   describeValue,
   MAX_TIMEOUT_MS,
@@ -12,11 +11,14 @@ import {
 } from '../machine/options.js';
 import {
   bucketStart,
+  circuitStateOf,
   isLateResult,
+  measure,
   reachesFailureThreshold,
   retryDueAt,
 } from '../machine/rules.js';
 import type {
+  BreakerMetrics,
   CircuitBreakerEmitted,
   CircuitBreakerEvent,
   CircuitBreakerStats,
@@ -26,6 +28,7 @@ import type { ResetTimeoutFunction } from './backoff.js';
 import { type BreakerClock, checkClock, systemClock } from './clock.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
 import {
+  classifyError,
   type GuardedCallHooks,
   type GuardedCallPolicy,
   runGuardedCall,
@@ -33,52 +36,36 @@ import {
 } from './guarded-call.js';
 import { type BreakerLogger, checkLogger } from './logger.js';
 import {
+  type CircuitBreakerOptions,
+  checkAmount,
+  checkForceOpen,
+  checkFunction,
+  EVENT_TYPES,
+  type ExecuteContext,
+  type ExecuteOptions,
+  type ForceOpenOptions,
+  NO_POLICY,
+  PER_CALL_EVENTS,
+  resolvePolicy,
+  SERVICE_OPTION_KEYS,
+  type WrapOptions,
+} from './options.js';
+import {
   type CircuitBreakerSnapshot,
   type PersistedBreakerState,
   readBreakerSnapshot,
   SNAPSHOT_FORMAT,
   SNAPSHOT_VERSION,
 } from './snapshot.js';
+import { logTransitions } from './transition-log.js';
 
-/**
- * Options of `new CircuitBreaker(options)`: the machine's options plus where time, logs and
- * inspection go. Every option is validated; a bad value throws a TypeError or RangeError.
- *
- * @example
- * ```ts
- * const options: CircuitBreakerOptions = { name: 'redis', failureThreshold: 3, logger: console };
- * ```
- */
-export interface CircuitBreakerOptions extends Omit<CircuitBreakerInput, 'resetTimeout'> {
-  /**
-   * Milliseconds in `open` before probes are let through (default 30 000), or a function of
-   * `{ attempt, lastError }` such as {@link exponentialBackoff}.
-   */
-  resetTimeout?: number | ResetTimeoutFunction;
-  /** A call not settled within this many ms rejects with `CircuitTimeoutError`. Default: off. */
-  callTimeout?: number;
-  /** Which errors count as failures. Default: all. Others pass through and count as successes. */
-  isFailure?: (error: unknown) => boolean;
-  /** Which results count as failures (they are still returned). Default: none. */
-  isResultFailure?: (result: unknown) => boolean;
-  /** Answers instead of a rejection by the circuit or a counted failure. Default: none. */
-  fallback?: (error: unknown) => unknown;
-  /** Time and timers. Default: real time, timers that do not keep the process alive. */
-  clock?: BreakerClock;
-  /** Receives a structured line on every transition. Default: silent. */
-  logger?: BreakerLogger;
-  /**
-   * Passed to XState's `createActor`, e.g. `createBrowserInspector().inspect`. With an
-   * inspector attached every call becomes a visible XState event.
-   */
-  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
-  /**
-   * A breaker's `toJSON()` (object or JSON text) to start from. The options given here win
-   * over the saved ones; the `name` must match. A bad snapshot throws
-   * {@link CircuitBreakerSnapshotError}.
-   */
-  snapshot?: CircuitBreakerSnapshot | string;
-}
+export type {
+  CircuitBreakerOptions,
+  ExecuteContext,
+  ExecuteOptions,
+  ForceOpenOptions,
+  WrapOptions,
+} from './options.js';
 
 /**
  * The running breaker actor.
@@ -114,73 +101,6 @@ export type CircuitBreakerEventOf<T extends CircuitBreakerEventType> = Extract<
   { type: T }
 >;
 
-/**
- * What `execute` hands to the function it runs.
- *
- * @example
- * ```ts
- * await breaker.execute(({ signal }) => fetch(url, { signal }));
- * ```
- */
-export interface ExecuteContext {
-  /** Aborted when the caller's signal aborts. */
-  signal: AbortSignal;
-}
-
-/**
- * Options of a single `execute`.
- *
- * @example
- * ```ts
- * await breaker.execute(work, { signal: AbortSignal.timeout(1_000) });
- * ```
- */
-export interface ExecuteOptions {
-  /**
-   * The caller's signal. Aborting it rejects the call with its reason, aborts the signal `fn`
-   * received, and counts neither as success nor failure. An already aborted signal runs nothing.
-   */
-  signal?: AbortSignal;
-  /** Answers instead of a rejection by the circuit or a counted failure, for this call. */
-  fallback?: (error: unknown) => unknown;
-}
-
-/**
- * Options of `wrap`.
- *
- * @example
- * ```ts
- * const getUser = breaker.wrap(fetchUser, { fallback: () => anonymousUser });
- * ```
- */
-export interface WrapOptions {
-  /** Answers instead of a rejection by the circuit or a counted failure, for every call. */
-  fallback?: (error: unknown) => unknown;
-}
-
-const SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set([
-  ...Object.keys(DEFAULT_BREAKER_CONFIG),
-  'clock',
-  'logger',
-  'inspect',
-  'snapshot',
-  'callTimeout',
-  'isFailure',
-  'isResultFailure',
-  'fallback',
-]);
-
-/** Events whose every occurrence is per call; listening to them turns on full fidelity. */
-const PER_CALL_EVENTS: ReadonlySet<string> = new Set(['success', 'failure', 'reject']);
-const EVENT_TYPES: ReadonlySet<string> = new Set([
-  ...PER_CALL_EVENTS,
-  'stateChange',
-  'open',
-  'halfOpen',
-  'close',
-]);
-
-/** The token of a call the circuit turned away. Real tokens are generations, never negative. */
 const REJECTED = -1;
 /** Other refusals of `#enter`: `fn` is not a function; the breaker is disposed; admitting threw. */
 const NOT_A_FUNCTION = -2;
@@ -233,10 +153,16 @@ export class CircuitBreaker implements Disposable {
   #foldedSuccesses = 0;
   #foldedFailures = 0;
   #foldedRejections = 0;
+  #foldedIgnored = 0;
+  #foldedTimeouts = 0;
+  #foldedFallbacks = 0;
   #foldedLastFailureAt: number | null = null;
   #foldedConsecutive: number | null = null;
   /** The per-call policies, or null when none is configured (the plain, fastest path). */
   readonly #policy: GuardedCallPolicy | null;
+  readonly #retryAfter: ((error: unknown) => number | undefined) | undefined;
+  /** The resolved options, frozen, as `config` shows them. */
+  readonly #publicConfig: Readonly<CircuitBreakerConfig>;
   /** Made on the first guarded call: a breaker that never takes that path never pays for it. */
   #hooks: GuardedCallHooks | undefined;
   /** Clock time of the first success folded since the last flush (time windows only). */
@@ -263,6 +189,8 @@ export class CircuitBreaker implements Disposable {
     ) as CircuitBreakerInput;
     this.#config = resolveBreakerConfig(machineOptions, SERVICE_OPTION_KEYS);
     this.#policy = resolvePolicy(options, this.#config);
+    this.#retryAfter = checkFunction('retryAfter', options.retryAfter);
+    this.#publicConfig = freezeConfig(this.#config);
     this.#clock = options.clock === undefined ? systemClock : checkClock(options.clock);
     this.#logger = options.logger === undefined ? undefined : checkLogger(options.logger);
     const { inspect } = options;
@@ -307,9 +235,11 @@ export class CircuitBreaker implements Disposable {
         clearTimeout: (handle: unknown) => clock.clearTimeout(handle),
       },
     });
-    if (this.#logger) this.#logTransitions(this.#logger);
+    if (this.#logger) this.#unsubscribes.push(logTransitions(this.#actor, this.name, this.#logger));
     this.#actor.start();
-    if (restored?.value === 'open') this.#scheduleWake(retryDueAt(restored.context) - now);
+    if (restored !== undefined && circuitStateOf(restored.value) === 'open') {
+      this.#scheduleWake(retryDueAt(restored.context) - now);
+    }
   }
 
   /**
@@ -385,9 +315,21 @@ export class CircuitBreaker implements Disposable {
     return this.#config.name;
   }
 
-  /** The current state. */
+  /** The current state, flat: `closed`, `open`, `halfOpen`, `forcedOpen` or `disabled`. */
   get state(): CircuitState {
-    return this.#actor.getSnapshot().value;
+    return circuitStateOf(this.#actor.getSnapshot().value);
+  }
+
+  /**
+   * The resolved options in force (defaults filled in), read-only.
+   *
+   * @example
+   * ```ts
+   * breaker.config.failureThreshold; // 5
+   * ```
+   */
+  get config(): Readonly<CircuitBreakerConfig> {
+    return this.#publicConfig;
   }
 
   /**
@@ -479,7 +421,7 @@ export class CircuitBreaker implements Disposable {
    */
   wrap<T, A extends unknown[], R>(
     fn: (this: T, ...args: A) => R | PromiseLike<R>,
-    options: WrapOptions = {},
+    options: WrapOptions<A> = {},
   ): (this: T, ...args: A) => Promise<R> {
     if (typeof fn !== 'function') {
       throw new TypeError(`fn must be a function, got ${describeValue(fn)}`);
@@ -491,7 +433,7 @@ export class CircuitBreaker implements Disposable {
     const breaker = this;
     return function (this: T, ...args: A): Promise<R> {
       if (breaker.#policy !== null || fallback !== undefined) {
-        return breaker.#guardedApply(fn, this, args, fallback);
+        return breaker.#guardedApply(fn, this, args, fallback as GuardedCallPolicy['fallback']);
       }
       const token = breaker.#enter(fn);
       if (token < 0) return breaker.#refuse(fn, token);
@@ -549,7 +491,11 @@ export class CircuitBreaker implements Disposable {
    */
   recordFailure(error?: unknown): void {
     this.#assertLive();
-    this.#fail(this.#actor.getSnapshot().context.generation, error);
+    const { generation } = this.#actor.getSnapshot().context;
+    const verdict = classifyError(this.#policy ?? NO_POLICY, error);
+    if (verdict === 'ignored') this.#ignore(generation);
+    else if (verdict === 'success') this.#succeed(generation);
+    else this.#fail(generation, error);
   }
 
   /**
@@ -562,7 +508,7 @@ export class CircuitBreaker implements Disposable {
    */
   timeUntilRetry(): number | null {
     const { value, context } = this.#actor.getSnapshot();
-    if (value !== 'open') return null;
+    if (circuitStateOf(value) !== 'open') return null;
     return Math.max(0, retryDueAt(context) - this.#clock.now());
   }
 
@@ -576,7 +522,24 @@ export class CircuitBreaker implements Disposable {
    */
   getStats(): CircuitBreakerStats {
     this.#flush();
-    return { ...this.#actor.getSnapshot().context.stats };
+    const { stats } = this.#actor.getSnapshot().context;
+    return { ...stats, lastTransition: stats.lastTransition && { ...stats.lastTransition } };
+  }
+
+  /**
+   * What the breaker measures now: failure and slow-call rates over the sliding window (null
+   * without one, or below `minimumThroughput` calls), the calls it holds, rejections since the
+   * current state was entered, probes in flight and when an open circuit lets a probe through.
+   *
+   * @example
+   * ```ts
+   * const { failureRate, bufferedCalls, retryAt } = breaker.getMetrics();
+   * ```
+   */
+  getMetrics(): BreakerMetrics {
+    this.#flush();
+    const { value, context } = this.#actor.getSnapshot();
+    return measure(circuitStateOf(value), context, this.#clock.now());
   }
 
   /**
@@ -627,16 +590,37 @@ export class CircuitBreaker implements Disposable {
   }
 
   /**
-   * Holds the circuit open (`forcedOpen`, no timer) until `forceClose()` or `reset()`.
+   * Holds the circuit open (`forcedOpen`, no timer) until `forceClose()` or `reset()`; with
+   * `{ for: ms }` it opens for that long instead (state `open`, reason `forced`), then
+   * half-opens as usual.
    *
    * @example
    * ```ts
    * breaker.forceOpen(); // maintenance window
+   * breaker.forceOpen({ for: 60_000 }); // back off for a minute
    * ```
    */
-  forceOpen(): void {
+  forceOpen(options?: ForceOpenOptions): void {
     this.#assertLive();
-    this.#send({ type: 'FORCE_OPEN', at: this.#clock.now() });
+    const period = checkForceOpen(options);
+    const at = this.#clock.now();
+    this.#send(
+      period === undefined ? { type: 'FORCE_OPEN', at } : { type: 'FORCE_OPEN', at, for: period },
+    );
+  }
+
+  /**
+   * Admits every call and keeps counting (stats, window, metrics) but never trips, until
+   * `reset()` or `forceClose()` (resilience4j's METRICS_ONLY). State `disabled`.
+   *
+   * @example
+   * ```ts
+   * breaker.disable(); // watch what it would do, without ever turning a call away
+   * ```
+   */
+  disable(): void {
+    this.#assertLive();
+    this.#send({ type: 'DISABLE', at: this.#clock.now() });
   }
 
   /**
@@ -726,7 +710,11 @@ export class CircuitBreaker implements Disposable {
     this.dispose();
   }
 
-  /** For example `CircuitBreaker(name=redis, state=open, failures=5/5, retryIn=12000ms)`. */
+  /**
+   * For example `CircuitBreaker(name=redis, state=open, reason=consecutiveFailures,
+   * failures=0/5, retryIn=12000ms)`: the reason of the last transition, and the failures in a
+   * row of the current state (a state change starts them again).
+   */
   toString(): string {
     this.#flush();
     const { failureThreshold } = this.#config;
@@ -734,7 +722,9 @@ export class CircuitBreaker implements Disposable {
     const retryIn = this.timeUntilRetry();
     const retry = retryIn === null ? '' : `, retryIn=${retryIn}ms`;
     const of = failureThreshold === null ? '' : `/${failureThreshold}`;
-    return `CircuitBreaker(name=${this.name}, state=${value}, failures=${context.stats.consecutiveFailures}${of}${retry})`;
+    const last = context.stats.lastTransition;
+    const reason = last === null ? '' : `, reason=${last.reason}`;
+    return `CircuitBreaker(name=${this.name}, state=${circuitStateOf(value)}${reason}, failures=${context.stats.consecutiveFailures}${of}${retry})`;
   }
 
   /*
@@ -840,17 +830,17 @@ export class CircuitBreaker implements Disposable {
     fn: (this: T, ...args: A) => R | PromiseLike<R>,
     thisArg: T,
     args: A,
-    fallback: ((error: unknown) => unknown) | undefined,
+    fallback: GuardedCallPolicy['fallback'],
   ): Promise<R> {
-    return this.#guarded(fn, () => fn.apply(thisArg, args), undefined, fallback);
+    return this.#guarded(fn, () => fn.apply(thisArg, args), undefined, fallback, args);
   }
 
   #guardedExecute<R>(
     fn: (context: ExecuteContext) => R | PromiseLike<R>,
     signal: AbortSignal | undefined,
-    fallback: ((error: unknown) => unknown) | undefined,
+    fallback: GuardedCallPolicy['fallback'],
   ): Promise<R> {
-    return this.#guarded(fn, (callSignal) => fn({ signal: callSignal }), signal, fallback);
+    return this.#guarded(fn, (callSignal) => fn({ signal: callSignal }), signal, fallback, []);
   }
 
   /** The path of calls under per-call policies (see `runGuardedCall`). */
@@ -858,7 +848,8 @@ export class CircuitBreaker implements Disposable {
     fn: unknown,
     invoke: (signal: AbortSignal) => R | PromiseLike<R>,
     signal: AbortSignal | undefined,
-    fallback: ((error: unknown) => unknown) | undefined,
+    fallback: GuardedCallPolicy['fallback'],
+    args: readonly unknown[],
   ): Promise<R> {
     if (typeof fn !== 'function') {
       return Promise.reject(new TypeError(`fn must be a function, got ${describeValue(fn)}`));
@@ -869,6 +860,7 @@ export class CircuitBreaker implements Disposable {
       fallback === undefined ? policy : { ...policy, fallback },
       invoke,
       signal,
+      args,
     );
   }
 
@@ -882,26 +874,47 @@ export class CircuitBreaker implements Disposable {
       },
       openError: () => this.#openError(),
       succeed: (generation, slow) => this.#succeed(generation, slow),
-      fail: (generation, error, slow) => this.#fail(generation, error, slow),
+      fail: (generation, error, slow, timeout) => this.#fail(generation, error, slow, timeout),
+      ignore: (generation) => this.#ignore(generation),
       cancel: (generation) => this.#cancel(generation),
+      fellBack: () => {
+        // A fallback never moves the machine: always counted here, folded in on the next read.
+        if (!this.#disposed) this.#foldedFallbacks += 1;
+      },
     };
     return this.#hooks;
   }
 
+  /** The flat state of the machine now. */
+  #stateNow(): CircuitState {
+    return circuitStateOf(this.#actor.getSnapshot().value);
+  }
+
   /** A call's caller gave up: give back the probe slot it may hold; count nothing. */
   #cancel(generation: number): void {
-    if (this.#disposed || this.#actor.getSnapshot().value !== 'halfOpen') return;
+    if (this.#disposed || this.#stateNow() !== 'halfOpen') return;
     this.#send({ type: 'CANCEL', generation });
+  }
+
+  /** A call failed with an ignored error: give back its probe slot; count it as ignored. */
+  #ignore(generation: number): void {
+    if (this.#disposed) return;
+    if (this.#fast && this.#busy === 0 && this.#stateNow() !== 'halfOpen') {
+      this.#foldedIgnored += 1;
+      return;
+    }
+    this.#send({ type: 'IGNORE', generation });
   }
 
   /** Lets a call in (returning the generation it starts in) or counts a rejection. */
   #admit(): number {
     let snapshot = this.#actor.getSnapshot();
-    if (snapshot.value === 'closed') return snapshot.context.generation;
+    let state = circuitStateOf(snapshot.value);
+    if (state === 'closed' || state === 'disabled') return snapshot.context.generation;
     if (
       this.#fast &&
-      (snapshot.value === 'forcedOpen' ||
-        (snapshot.value === 'open' && this.#clock.now() < retryDueAt(snapshot.context)))
+      (state === 'forcedOpen' ||
+        (state === 'open' && this.#clock.now() < retryDueAt(snapshot.context)))
     ) {
       this.#foldedRejections += 1;
       return REJECTED;
@@ -913,18 +926,19 @@ export class CircuitBreaker implements Disposable {
       return REJECTED;
     }
     this.#send({ type: 'REQUEST', at: this.#clock.now() });
-    const inFlightBefore = snapshot.value === 'halfOpen' ? snapshot.context.halfOpenInFlight : 0;
+    const inFlightBefore = state === 'halfOpen' ? snapshot.context.halfOpenInFlight : 0;
     snapshot = this.#actor.getSnapshot();
-    return snapshot.value === 'halfOpen' && snapshot.context.halfOpenInFlight > inFlightBefore
+    state = circuitStateOf(snapshot.value);
+    return state === 'halfOpen' && snapshot.context.halfOpenInFlight > inFlightBefore
       ? snapshot.context.generation
       : REJECTED;
   }
 
   /*
    * Settling. An outcome is folded (counted here, see the class comment) only when the rules
-   * of `src/machine/rules.ts` prove it cannot move the machine: a fast success in `closed`, a
-   * failure below the consecutive threshold when no rate window is kept. Everything else, late
-   * results with a window among them, goes to the machine as an event.
+   * of `src/machine/rules.ts` prove it cannot move the machine: a fast success in `closed` or
+   * `disabled`, a failure below the consecutive threshold when no rate window is kept.
+   * Everything else, late results with a window among them, goes to the machine as an event.
    */
 
   #succeed(generation: number, slow = false): void {
@@ -932,7 +946,11 @@ export class CircuitBreaker implements Disposable {
     if (this.#fast && this.#busy === 0 && !slow) {
       const { value, context } = this.#actor.getSnapshot();
       const late = isLateResult(context, generation);
-      if ((late && context.window === null) || (!late && value === 'closed')) {
+      const state = circuitStateOf(value);
+      if (
+        (late && context.window === null) ||
+        (!late && (state === 'closed' || state === 'disabled'))
+      ) {
         if (context.config.slidingWindow?.type === 'time') this.#foldInBucket(context.config);
         this.#foldedSuccesses += 1;
         if (!late) this.#foldedConsecutive = 0;
@@ -957,24 +975,62 @@ export class CircuitBreaker implements Disposable {
     this.#foldedAt ??= now;
   }
 
-  #fail(generation: number, error: unknown, slow = false): void {
+  #fail(generation: number, error: unknown, slow = false, timeout = false): void {
     if (this.#disposed) return;
     const at = this.#clock.now();
-    if (this.#fast && this.#busy === 0 && !slow) {
+    const retryAfter = this.#retryAfter === undefined ? undefined : this.#askRetryAfter(error);
+    if (this.#fast && this.#busy === 0 && !slow && retryAfter === undefined) {
       const { value, context } = this.#actor.getSnapshot();
       const late = isLateResult(context, generation);
+      const state = circuitStateOf(value);
       const consecutive = (this.#foldedConsecutive ?? context.stats.consecutiveFailures) + 1;
       if (
         context.window === null &&
-        (late || (value === 'closed' && !reachesFailureThreshold(context.config, consecutive)))
+        (late ||
+          state === 'disabled' ||
+          (state === 'closed' && !reachesFailureThreshold(context.config, consecutive)))
       ) {
         this.#foldedFailures += 1;
+        if (timeout) this.#foldedTimeouts += 1;
         this.#foldedLastFailureAt = at;
         if (!late) this.#foldedConsecutive = consecutive;
         return;
       }
     }
-    this.#send({ type: 'FAILURE', at, generation, error, slow });
+    const event: CircuitBreakerEvent = { type: 'FAILURE', at, generation, error, slow };
+    if (timeout) event.timeout = true;
+    if (retryAfter !== undefined) event.retryAfter = retryAfter;
+    this.#send(event);
+  }
+
+  /**
+   * The `retryAfter` option's answer for `error`: whole ms in 0 … 2^31-1, or undefined. Any
+   * other answer, or a throw, is reported through the logger and treated as no answer, so a
+   * bad classifier never stops a call from being counted.
+   */
+  #askRetryAfter(error: unknown): number | undefined {
+    let answer: unknown;
+    try {
+      answer = this.#retryAfter?.(error);
+    } catch (thrown) {
+      this.#logger?.warn(
+        `circuit_breaker_bad_retry_after name=${this.name} retryAfter threw ${String(thrown)}`,
+      );
+      return undefined;
+    }
+    if (answer === undefined) return undefined;
+    if (
+      typeof answer === 'number' &&
+      Number.isInteger(answer) &&
+      answer >= 0 &&
+      answer <= MAX_TIMEOUT_MS
+    ) {
+      return answer;
+    }
+    this.#logger?.warn(
+      `circuit_breaker_bad_retry_after name=${this.name} retryAfter returned ${describeValue(answer)}`,
+    );
+    return undefined;
   }
 
   /** Sends an event to the machine, folding the local tally in first. */
@@ -1000,53 +1056,50 @@ export class CircuitBreaker implements Disposable {
     const successes = this.#foldedSuccesses;
     const failures = this.#foldedFailures;
     const rejections = this.#foldedRejections;
-    if (successes + failures + rejections === 0 || this.#disposed || this.#busy > 0) return;
-    const lastFailureAt = this.#foldedLastFailureAt;
-    const consecutiveFailures = this.#foldedConsecutive;
-    const at = this.#foldedAt ?? this.#clock.now();
-    this.#foldedSuccesses = 0;
-    this.#foldedFailures = 0;
-    this.#foldedRejections = 0;
-    this.#foldedLastFailureAt = null;
-    this.#foldedConsecutive = null;
-    this.#foldedAt = null;
-    this.#dispatch({
+    const ignored = this.#foldedIgnored;
+    const fallbacks = this.#foldedFallbacks;
+    if (successes + failures + rejections + ignored + fallbacks === 0) return;
+    if (this.#disposed || this.#busy > 0) return;
+    const event: CircuitBreakerEvent = {
       type: 'TALLY',
-      at,
+      at: this.#foldedAt ?? this.#clock.now(),
       successes,
       failures,
       rejections,
-      lastFailureAt,
-      consecutiveFailures,
-    });
+      ignored,
+      timeouts: this.#foldedTimeouts,
+      fallbacks,
+      lastFailureAt: this.#foldedLastFailureAt,
+      consecutiveFailures: this.#foldedConsecutive,
+    };
+    this.#foldedSuccesses = 0;
+    this.#foldedFailures = 0;
+    this.#foldedRejections = 0;
+    this.#foldedIgnored = 0;
+    this.#foldedTimeouts = 0;
+    this.#foldedFallbacks = 0;
+    this.#foldedLastFailureAt = null;
+    this.#foldedConsecutive = null;
+    this.#foldedAt = null;
+    this.#dispatch(event);
   }
 
   #openError(): CircuitOpenError {
-    const { value } = this.#actor.getSnapshot();
-    return new CircuitOpenError(this.name, value, this.timeUntilRetry());
+    return new CircuitOpenError(this.name, this.#stateNow(), this.timeUntilRetry());
   }
 
   #assertLive(): void {
     if (this.#disposed) throw new CircuitBreakerDisposedError(this.name);
   }
+}
 
-  #logTransitions(logger: BreakerLogger): void {
-    const { name } = this;
-    const subscriptions = [
-      this.#actor.on('open', ({ consecutiveFailures, forced }) =>
-        logger.warn(
-          forced
-            ? `circuit_breaker_forced_open name=${name}`
-            : `circuit_breaker_open name=${name} failures=${consecutiveFailures}`,
-        ),
-      ),
-      this.#actor.on('halfOpen', () => logger.info(`circuit_breaker_half_open name=${name}`)),
-      this.#actor.on('close', () => logger.info(`circuit_breaker_closed name=${name}`)),
-    ];
-    for (const subscription of subscriptions) {
-      this.#unsubscribes.push(() => subscription.unsubscribe());
-    }
-  }
+/** A frozen copy of the resolved options, for `breaker.config`. */
+function freezeConfig(config: CircuitBreakerConfig): Readonly<CircuitBreakerConfig> {
+  const window = config.slidingWindow;
+  return Object.freeze({
+    ...config,
+    slidingWindow: window === null ? null : Object.freeze({ ...window }),
+  });
 }
 
 const settledPromise = Promise.resolve();
@@ -1085,47 +1138,3 @@ function reportLater(error: unknown): void {
 }
 
 /** Validates one amount of `recordCost`/`isCostExceeded`: finite, not negative. */
-function checkAmount(option: string, value: unknown, integer: boolean): void {
-  if (typeof value !== 'number') {
-    throw new TypeError(`${option} must be a number, got ${describeValue(value)}`);
-  }
-  if (!Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
-    const kind = integer ? 'a non-negative integer' : 'a finite number >= 0';
-    throw new RangeError(`${option} must be ${kind}, got ${describeValue(value)}`);
-  }
-}
-
-/** Every per-call policy off: what `#guarded` starts from when only a per-call option is given. */
-const NO_POLICY: GuardedCallPolicy = {
-  callTimeout: null,
-  slowCallDuration: null,
-  isFailure: undefined,
-  isResultFailure: undefined,
-  fallback: undefined,
-};
-
-function checkFunction<F>(option: string, value: F | undefined): F | undefined {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${option} must be a function, got ${describeValue(value)}`);
-  }
-  return value;
-}
-
-/** Validates the per-call options; null when none is on (the breaker then takes its plain path). */
-function resolvePolicy(
-  options: CircuitBreakerOptions,
-  config: CircuitBreakerConfig,
-): GuardedCallPolicy | null {
-  const policy: GuardedCallPolicy = {
-    callTimeout:
-      options.callTimeout === undefined
-        ? null
-        : checkInteger('callTimeout', options.callTimeout, 1, MAX_TIMEOUT_MS),
-    slowCallDuration: config.slowCallDuration,
-    isFailure: checkFunction('isFailure', options.isFailure),
-    isResultFailure: checkFunction('isResultFailure', options.isResultFailure),
-    fallback: checkFunction('fallback', options.fallback),
-  };
-  const on = Object.values(policy).some((value) => value !== null && value !== undefined);
-  return on ? policy : null;
-}

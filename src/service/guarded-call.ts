@@ -11,9 +11,29 @@ export interface GuardedCallHooks {
   admit(): number;
   openError(): Error;
   succeed(generation: number, slow: boolean): void;
-  fail(generation: number, error: unknown, slow: boolean): void;
+  fail(generation: number, error: unknown, slow: boolean, timeout: boolean): void;
+  /** The call failed with an ignored error: release what it held, count it as ignored. */
+  ignore(generation: number): void;
   /** The caller gave up: release what the call held, count nothing. */
   cancel(generation: number): void;
+  /** A fallback answered instead of a rejection or a failure. */
+  fellBack(): void;
+}
+
+/** How an error counts: `isIgnored` is asked first, then `isFailure`. */
+export type ErrorVerdict = 'failure' | 'success' | 'ignored';
+
+/**
+ * Classifies an error by the user's `isIgnored` and `isFailure`. A classifier that throws
+ * makes the call a failure with the classifier's error (thrown from here).
+ */
+export function classifyError(
+  policy: Pick<GuardedCallPolicy, 'isIgnored' | 'isFailure'>,
+  error: unknown,
+): ErrorVerdict {
+  if (policy.isIgnored?.(error) === true) return 'ignored';
+  if (policy.isFailure?.(error) === false) return 'success';
+  return 'failure';
 }
 
 /** The per-call policies; everything null/undefined is off. */
@@ -21,8 +41,9 @@ export interface GuardedCallPolicy {
   callTimeout: number | null;
   slowCallDuration: number | null;
   isFailure: ((error: unknown) => boolean) | undefined;
+  isIgnored: ((error: unknown) => boolean) | undefined;
   isResultFailure: ((result: unknown) => boolean) | undefined;
-  fallback: ((error: unknown) => unknown) | undefined;
+  fallback: ((error: unknown, ...args: never[]) => unknown) | undefined;
 }
 
 let neverAborted: AbortSignal | undefined;
@@ -42,21 +63,26 @@ export function signalThatNeverAborts(): AbortSignal {
  *   failure, and the signal handed to `invoke` aborts.
  * - The caller's signal aborting rejects with its reason and counts neither way (a probe slot
  *   is released).
- * - An error `isFailure` rejects passes through unchanged and counts as a success; a result
- *   `isResultFailure` accepts is returned but counts as a failure.
- * - `fallback` answers instead of a rejection by the circuit or a counted failure.
+ * - An error `isIgnored` accepts passes through unchanged and counts neither way (a probe slot
+ *   is released); an error `isFailure` rejects passes through unchanged and counts as a success;
+ *   a result `isResultFailure` accepts is returned but counts as a failure.
+ * - `fallback(error, ...args)` answers instead of a rejection by the circuit or a counted
+ *   failure; `args` are the call's own arguments.
  */
 export function runGuardedCall<R>(
   hooks: GuardedCallHooks,
   policy: GuardedCallPolicy,
   invoke: (signal: AbortSignal) => R | PromiseLike<R>,
   callerSignal: AbortSignal | undefined,
+  args: readonly unknown[],
 ): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     const answer = (error: unknown) => {
-      if (policy.fallback === undefined) return reject(error);
+      const { fallback } = policy;
+      if (fallback === undefined) return reject(error);
+      hooks.fellBack();
       try {
-        resolve(policy.fallback(error) as R | PromiseLike<R>);
+        resolve((fallback as (e: unknown, ...a: unknown[]) => unknown)(error, ...args) as R);
       } catch (fallbackError) {
         reject(fallbackError);
       }
@@ -94,18 +120,18 @@ export function runGuardedCall<R>(
         timer = undefined;
         if (!finish()) return;
         const error = new CircuitTimeoutError(hooks.name, timeout);
-        hooks.fail(generation, error, policy.slowCallDuration !== null);
+        hooks.fail(generation, error, policy.slowCallDuration !== null, true);
         controller?.abort(error);
         answer(error);
       }, timeout);
     }
 
     /** Runs a user classifier; one that throws makes the call a failure with its error. */
-    const judge = (classify: ((x: never) => boolean) | undefined, x: unknown, slow: boolean) => {
+    const judge = <V>(classify: () => V, slow: boolean): { verdict: V } | undefined => {
       try {
-        return { failed: classify === undefined ? null : classify(x as never) };
+        return { verdict: classify() };
       } catch (classifierError) {
-        hooks.fail(generation, classifierError, slow);
+        hooks.fail(generation, classifierError, slow, false);
         reject(classifierError);
         return undefined;
       }
@@ -113,22 +139,26 @@ export function runGuardedCall<R>(
     const onValue = (value: R) => {
       if (!finish()) return;
       const slow = isSlow();
-      const verdict = judge(policy.isResultFailure, value, slow);
-      if (verdict === undefined) return;
-      if (verdict.failed === true) hooks.fail(generation, value, slow);
+      const judged = judge(() => policy.isResultFailure?.(value) === true, slow);
+      if (judged === undefined) return;
+      if (judged.verdict) hooks.fail(generation, value, slow, false);
       else hooks.succeed(generation, slow);
       resolve(value);
     };
     const onError = (error: unknown) => {
       if (!finish()) return;
       const slow = isSlow();
-      const verdict = judge(policy.isFailure, error, slow);
-      if (verdict === undefined) return;
-      if (verdict.failed === false) {
+      const judged = judge(() => classifyError(policy, error), slow);
+      if (judged === undefined) return;
+      if (judged.verdict === 'ignored') {
+        hooks.ignore(generation);
+        return reject(error);
+      }
+      if (judged.verdict === 'success') {
         hooks.succeed(generation, slow);
         return reject(error);
       }
-      hooks.fail(generation, error, slow);
+      hooks.fail(generation, error, slow, false);
       answer(error);
     };
     try {

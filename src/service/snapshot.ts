@@ -1,12 +1,24 @@
 import { type CircuitBreakerConfig, describeValue, MAX_TIMEOUT_MS } from '../machine/options.js';
-import { emptyWindow } from '../machine/rules.js';
-import type { CircuitBreakerContext, CircuitBreakerStats, CircuitState } from '../machine/types.js';
+import { circuitStateOf, emptyWindow } from '../machine/rules.js';
+import {
+  CIRCUIT_STATES,
+  type CircuitBreakerContext,
+  type CircuitBreakerStats,
+  type CircuitState,
+  type StateTransition,
+  TRANSITION_REASONS,
+} from '../machine/types.js';
 import { brand, CircuitBreakerError } from './errors.js';
 
 /** Marks a value as a breaker snapshot, so JSON of something else is never taken for one. */
 export const SNAPSHOT_FORMAT = 'xstate-circuit-breaker';
-/** Bumped whenever the shape of the persisted context changes. */
-export const SNAPSHOT_VERSION = 1;
+/**
+ * Bumped whenever the shape of the persisted context changes. Version 2 nests the automatic
+ * states (`{ automatic: 'open' }`) and adds the transition record and the new counters;
+ * version 1 snapshots are still read.
+ */
+export const SNAPSHOT_VERSION = 2;
+const READABLE_VERSIONS: ReadonlySet<unknown> = new Set([1, 2]);
 
 /**
  * XState's persisted snapshot of the breaker actor (`actor.getPersistedSnapshot()`): the state
@@ -19,7 +31,7 @@ export const SNAPSHOT_VERSION = 1;
  */
 export interface PersistedBreakerState {
   status: string;
-  value: CircuitState;
+  value: 'forcedOpen' | 'disabled' | { automatic: 'closed' | 'open' | 'halfOpen' };
   context: CircuitBreakerContext;
   [xstateField: string]: unknown;
 }
@@ -60,7 +72,10 @@ export class CircuitBreakerSnapshotError extends CircuitBreakerError {
   }
 }
 
-const STATES: ReadonlySet<string> = new Set(['closed', 'open', 'halfOpen', 'forcedOpen']);
+const STATES: ReadonlySet<string> = new Set(CIRCUIT_STATES);
+const REASONS: ReadonlySet<string> = new Set(TRANSITION_REASONS);
+/** Counters a version 1 snapshot did not have: they start at 0. */
+const NEWER_COUNTERS = ['totalIgnored', 'totalTimeouts', 'totalFallbacks'] as const;
 const COUNTERS = [
   'totalSuccesses',
   'totalFailures',
@@ -110,7 +125,39 @@ function readStats(stats: unknown): CircuitBreakerStats {
   read.totalEstimatedCost = cost;
   read.lastFailureAt = time(stats, 'lastFailureAt', 'context.stats');
   read.lastStateChangeAt = time(stats, 'lastStateChangeAt', 'context.stats');
-  return read as unknown as CircuitBreakerStats;
+  for (const key of NEWER_COUNTERS) {
+    read[key] = stats[key] === undefined ? 0 : count(stats, key, 'context.stats');
+  }
+  return {
+    ...(read as unknown as Omit<CircuitBreakerStats, 'lastTransition'>),
+    lastTransition: readTransition(stats.lastTransition),
+  };
+}
+
+function readTransition(value: unknown): StateTransition | null {
+  if (value === undefined || value === null) return null;
+  const path = 'context.stats.lastTransition';
+  if (!isRecord(value)) fail(`${path} must be an object or null, got ${describeValue(value)}`);
+  const { from, to, reason } = value;
+  if (typeof from !== 'string' || !STATES.has(from) || typeof to !== 'string' || !STATES.has(to)) {
+    fail(`${path} must go between states, got ${describeValue(value)}`);
+  }
+  if (typeof reason !== 'string' || !REASONS.has(reason)) {
+    fail(`${path}.reason is not one of ${[...REASONS].join(', ')}, got ${describeValue(reason)}`);
+  }
+  const at = time(value, 'at', path);
+  if (at === null) fail(`${path}.at must be a finite number, got null`);
+  return {
+    from: from as CircuitState,
+    to: to as CircuitState,
+    at,
+    reason: reason as StateTransition['reason'],
+  };
+}
+
+/** The machine's state value for a flat state. */
+function machineValue(state: CircuitState): PersistedBreakerState['value'] {
+  return state === 'forcedOpen' || state === 'disabled' ? state : { automatic: state };
 }
 
 /**
@@ -124,7 +171,7 @@ export function readBreakerSnapshot(
   config: CircuitBreakerConfig,
   now: number,
   keepSavedTimeout: boolean,
-): { value: CircuitState; context: CircuitBreakerContext } {
+): { value: PersistedBreakerState['value']; context: CircuitBreakerContext } {
   let envelope = saved;
   if (typeof saved === 'string') {
     try {
@@ -138,7 +185,7 @@ export function readBreakerSnapshot(
       `not a ${SNAPSHOT_FORMAT} snapshot (format is ${describeValue(isRecord(envelope) ? envelope.format : envelope)})`,
     );
   }
-  if (envelope.version !== SNAPSHOT_VERSION) {
+  if (!READABLE_VERSIONS.has(envelope.version)) {
     fail(
       `version ${describeValue(envelope.version)} is not supported (expected ${SNAPSHOT_VERSION})`,
     );
@@ -147,9 +194,15 @@ export function readBreakerSnapshot(
   if (!isRecord(persisted) || persisted.status !== 'active') {
     fail('the saved actor was not running (status is not "active")');
   }
-  const { value, context } = persisted;
-  if (typeof value !== 'string' || !STATES.has(value)) {
-    fail(`state ${describeValue(value)} is not one of ${[...STATES].join(', ')}`);
+  const { context } = persisted;
+  const savedValue = persisted.value;
+  const value =
+    typeof savedValue === 'string' ||
+    (isRecord(savedValue) && typeof savedValue.automatic === 'string')
+      ? circuitStateOf(savedValue as string)
+      : undefined;
+  if (value === undefined || !STATES.has(value)) {
+    fail(`state ${describeValue(savedValue)} is not one of ${[...STATES].join(', ')}`);
   }
   if (!isRecord(context) || !isRecord(context.config)) fail('context or context.config is missing');
   if (context.config.name !== config.name) {
@@ -169,17 +222,32 @@ export function readBreakerSnapshot(
     window: emptyWindow(config),
     halfOpenInFlight: 0,
     halfOpenSuccesses: 0,
+    notPermittedCalls: 0,
     stats: readStats(context.stats),
   };
-  if (value === 'closed') return { value, context: { ...restored, openedAt: null } };
+  const { stats } = restored;
+  // The last transition tells the machine which state it is leaving next: a version 1
+  // snapshot had none, so one is recorded for the state as saved.
+  if (stats.lastTransition === null && value !== 'closed') {
+    stats.lastTransition = {
+      from: value,
+      to: value,
+      at: stats.lastStateChangeAt ?? now,
+      reason: 'restored',
+    };
+  }
+  if (value === 'closed' || value === 'disabled') {
+    return { value: machineValue(value), context: { ...restored, openedAt: null } };
+  }
   if (value === 'halfOpen') {
     // Probes in flight died with the old process: open again, due now, so the next use probes.
     restored.generation += 1;
     restored.openedAt = now - restored.openTimeout;
-    return { value: 'open', context: restored };
+    stats.lastTransition = { from: 'halfOpen', to: 'open', at: now, reason: 'restored' };
+    return { value: machineValue('open'), context: restored };
   }
   if (restored.openedAt === null) fail(`context.openedAt is null in state ${value}`);
   // A clock that went backwards must not push the retry beyond one full timeout.
   restored.openedAt = Math.min(restored.openedAt, now);
-  return { value: value as CircuitState, context: restored };
+  return { value: machineValue(value), context: restored };
 }

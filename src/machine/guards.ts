@@ -1,0 +1,96 @@
+/**
+ * The machine's named guards, one per question a transition asks. Each reads only the context
+ * and the event, and decides through the pure rules of `rules.ts`, which the service's fold
+ * calls too: one rule, one place.
+ */
+import {
+  countsWith,
+  failureRateExceeded,
+  hasFreeProbeSlot,
+  isLateResult,
+  OUTCOME_FAILURE,
+  OUTCOME_SLOW,
+  reachesFailureThreshold,
+  retryDueAt,
+  slowCallRateExceeded,
+} from './rules.js';
+import type { CircuitBreakerContext, CircuitBreakerEvent } from './types.js';
+
+interface GuardArgs {
+  context: CircuitBreakerContext;
+  event: CircuitBreakerEvent;
+}
+
+/**
+ * When an event happened. Events the service sends carry `at`; the only events without it are
+ * the timers (`xstate.after.<delay>...`), which by definition fire when their delay is up.
+ */
+export function eventTime(context: CircuitBreakerContext, event: { type: string }): number {
+  if ('at' in event && typeof event.at === 'number') return event.at;
+  if (event.type.startsWith('xstate.after.halfOpenMaxWait')) {
+    return (context.stats.lastStateChangeAt ?? 0) + (context.config.halfOpenMaxWait ?? 0);
+  }
+  return retryDueAt(context);
+}
+
+/** The window code of a SUCCESS/FAILURE event. */
+export function outcomeCode(event: CircuitBreakerEvent): number {
+  if (event.type !== 'SUCCESS' && event.type !== 'FAILURE') return 0;
+  return (event.type === 'FAILURE' ? OUTCOME_FAILURE : 0) | (event.slow ? OUTCOME_SLOW : 0);
+}
+
+/** A result of a call that began in the current state (not a late one). */
+function isCurrent({ context, event }: GuardArgs): boolean {
+  return 'generation' in event && !isLateResult(context, event.generation);
+}
+
+/** A current result that holds one of half-open's probe slots. */
+function holdsProbe(args: GuardArgs): boolean {
+  return isCurrent(args) && args.context.halfOpenInFlight > 0;
+}
+
+/** The window as it would be with this call added (null without a window). */
+function windowWithThisCall({ context, event }: GuardArgs) {
+  return countsWith(context, outcomeCode(event), eventTime(context, event));
+}
+
+export const guards = {
+  isCurrent,
+  holdsProbe,
+  /** The failure asked to stay away for a while (`retryAfter`): open at once, for that long. */
+  retryAfterGiven: (args: GuardArgs) =>
+    isCurrent(args) && args.event.type === 'FAILURE' && args.event.retryAfter !== undefined,
+  /** This failure makes `failureThreshold` failures in a row. */
+  consecutiveFailuresReached: (args: GuardArgs) =>
+    isCurrent(args) &&
+    reachesFailureThreshold(args.context.config, args.context.stats.consecutiveFailures + 1),
+  /** With this call the window's failure rate reaches `failureRateThreshold`. */
+  failureRateReached: (args: GuardArgs) => {
+    const counts = isCurrent(args) ? windowWithThisCall(args) : null;
+    return counts !== null && failureRateExceeded(args.context.config, counts);
+  },
+  /** With this (slow) call the window's slow-call rate reaches `slowCallRateThreshold`. */
+  slowCallRateReached: (args: GuardArgs) => {
+    if (!(outcomeCode(args.event) & OUTCOME_SLOW)) return false;
+    const counts = isCurrent(args) ? windowWithThisCall(args) : null;
+    return counts !== null && slowCallRateExceeded(args.context.config, counts);
+  },
+  /** A probe failed. */
+  probeFailed: (args: GuardArgs) => holdsProbe(args),
+  /** A probe succeeded, but slowly, under a slow-call policy: it counts against closing. */
+  slowProbe: (args: GuardArgs) =>
+    holdsProbe(args) &&
+    args.context.config.slowCallRateThreshold !== null &&
+    (outcomeCode(args.event) & OUTCOME_SLOW) !== 0,
+  /** This probe success is the last one `halfOpenSuccessThreshold` asks for. */
+  probesSucceeded: (args: GuardArgs) =>
+    holdsProbe(args) &&
+    args.context.halfOpenSuccesses + 1 >= args.context.config.halfOpenSuccessThreshold,
+  probeSlotFree: ({ context }: GuardArgs) => hasFreeProbeSlot(context),
+  /** The open period is over at the event's time, even if its timer is late. */
+  resetTimeoutElapsed: ({ context, event }: GuardArgs) =>
+    eventTime(context, event) >= retryDueAt(context),
+  hasHalfOpenMaxWait: ({ context }: GuardArgs) => context.config.halfOpenMaxWait !== null,
+  /** `forceOpen({ for })`: open for a while rather than held. */
+  forOpenPeriod: ({ event }: GuardArgs) => event.type === 'FORCE_OPEN' && event.for !== undefined,
+};

@@ -1,0 +1,219 @@
+/**
+ * The service's options: their types, the keys it accepts, and their validation. The machine's
+ * own options are validated by `resolveBreakerConfig` in `src/machine/options.ts`.
+ */
+import type { InspectionEvent, Observer } from 'xstate';
+import {
+  type CircuitBreakerConfig,
+  type CircuitBreakerInput,
+  checkInteger,
+  DEFAULT_BREAKER_CONFIG,
+  describeValue,
+  MAX_TIMEOUT_MS,
+} from '../machine/options.js';
+import type { ResetTimeoutFunction } from './backoff.js';
+import type { BreakerClock } from './clock.js';
+import type { GuardedCallPolicy } from './guarded-call.js';
+import type { BreakerLogger } from './logger.js';
+import type { CircuitBreakerSnapshot } from './snapshot.js';
+
+/**
+ * Options of `new CircuitBreaker(options)`: the machine's options plus where time, logs and
+ * inspection go. Every option is validated; a bad value throws a TypeError or RangeError.
+ *
+ * @example
+ * ```ts
+ * const options: CircuitBreakerOptions = { name: 'redis', failureThreshold: 3, logger: console };
+ * ```
+ */
+export interface CircuitBreakerOptions extends Omit<CircuitBreakerInput, 'resetTimeout'> {
+  /**
+   * Milliseconds in `open` before probes are let through (default 30 000), or a function of
+   * `{ attempt, lastError }` such as {@link exponentialBackoff}.
+   */
+  resetTimeout?: number | ResetTimeoutFunction;
+  /** A call not settled within this many ms rejects with `CircuitTimeoutError`. Default: off. */
+  callTimeout?: number;
+  /** Which errors count as failures. Default: all. Others pass through and count as successes. */
+  isFailure?: (error: unknown) => boolean;
+  /**
+   * Errors that count neither as success nor as failure (resilience4j's `ignoreExceptions`,
+   * gobreaker's `IsExcluded`): they pass through unchanged and a half-open probe slot is
+   * released. Asked before `isFailure`. Default: none.
+   */
+  isIgnored?: (error: unknown) => boolean;
+  /**
+   * How long a failure asks the circuit to stay away, in ms (an HTTP 429/503 `Retry-After`, a
+   * rate limiter's ban), or `undefined`. A failure with an answer opens the circuit at once for
+   * that long, whatever the thresholds (reason `retryAfter`). Default: none.
+   */
+  retryAfter?: (error: unknown) => number | undefined;
+  /** Which results count as failures (they are still returned). Default: none. */
+  isResultFailure?: (result: unknown) => boolean;
+  /**
+   * Answers instead of a rejection by the circuit or a counted failure, given the error and
+   * the call's own arguments (`execute` has none). Default: none.
+   */
+  fallback?: (error: unknown, ...args: never[]) => unknown;
+  /** Time and timers. Default: real time, timers that do not keep the process alive. */
+  clock?: BreakerClock;
+  /** Receives a structured line on every transition. Default: silent. */
+  logger?: BreakerLogger;
+  /**
+   * Passed to XState's `createActor`, e.g. `createBrowserInspector().inspect`. With an
+   * inspector attached every call becomes a visible XState event.
+   */
+  inspect?: Observer<InspectionEvent> | ((event: InspectionEvent) => void);
+  /**
+   * A breaker's `toJSON()` (object or JSON text) to start from. The options given here win
+   * over the saved ones; the `name` must match. A bad snapshot throws
+   * {@link CircuitBreakerSnapshotError}.
+   */
+  snapshot?: CircuitBreakerSnapshot | string;
+}
+
+/**
+ * What `execute` hands to the function it runs.
+ *
+ * @example
+ * ```ts
+ * await breaker.execute(({ signal }) => fetch(url, { signal }));
+ * ```
+ */
+export interface ExecuteContext {
+  /** Aborted when the caller's signal aborts. */
+  signal: AbortSignal;
+}
+
+/**
+ * Options of a single `execute`.
+ *
+ * @example
+ * ```ts
+ * await breaker.execute(work, { signal: AbortSignal.timeout(1_000) });
+ * ```
+ */
+export interface ExecuteOptions {
+  /**
+   * The caller's signal. Aborting it rejects the call with its reason, aborts the signal `fn`
+   * received, and counts neither as success nor failure. An already aborted signal runs nothing.
+   */
+  signal?: AbortSignal;
+  /** Answers instead of a rejection by the circuit or a counted failure, for this call. */
+  fallback?: (error: unknown) => unknown;
+}
+
+/**
+ * Options of `forceOpen`.
+ *
+ * @example
+ * ```ts
+ * breaker.forceOpen({ for: 60_000 }); // open for a minute, then half-open as usual
+ * ```
+ */
+export interface ForceOpenOptions {
+  /** Milliseconds to stay open before half-opening as usual. Default: held until closed. */
+  for?: number;
+}
+
+/**
+ * Options of `wrap`.
+ *
+ * @example
+ * ```ts
+ * const getUser = breaker.wrap(fetchUser, { fallback: () => anonymousUser });
+ * ```
+ */
+export interface WrapOptions<A extends unknown[] = unknown[]> {
+  /** Answers instead of a rejection by the circuit or a counted failure, for every call. */
+  fallback?: (error: unknown, ...args: A) => unknown;
+}
+
+/** Every option key `new CircuitBreaker` accepts. */
+export const SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set([
+  ...Object.keys(DEFAULT_BREAKER_CONFIG),
+  'clock',
+  'logger',
+  'inspect',
+  'snapshot',
+  'callTimeout',
+  'isFailure',
+  'isIgnored',
+  'retryAfter',
+  'isResultFailure',
+  'fallback',
+]);
+
+/** Events whose every occurrence is per call; listening to them turns on full fidelity. */
+export const PER_CALL_EVENTS: ReadonlySet<string> = new Set(['success', 'failure', 'reject']);
+/** Every event `on` accepts. */
+export const EVENT_TYPES: ReadonlySet<string> = new Set([
+  ...PER_CALL_EVENTS,
+  'stateChange',
+  'open',
+  'halfOpen',
+  'close',
+]);
+
+/** The token of a call the circuit turned away. Real tokens are generations, never negative. */
+
+export function checkAmount(option: string, value: unknown, integer: boolean): void {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${option} must be a number, got ${describeValue(value)}`);
+  }
+  if (!Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
+    const kind = integer ? 'a non-negative integer' : 'a finite number >= 0';
+    throw new RangeError(`${option} must be ${kind}, got ${describeValue(value)}`);
+  }
+}
+
+/** Every per-call policy off: what `#guarded` starts from when only a per-call option is given. */
+export const NO_POLICY: GuardedCallPolicy = {
+  callTimeout: null,
+  slowCallDuration: null,
+  isFailure: undefined,
+  isIgnored: undefined,
+  isResultFailure: undefined,
+  fallback: undefined,
+};
+
+export function checkFunction<F>(option: string, value: F | undefined): F | undefined {
+  if (value !== undefined && typeof value !== 'function') {
+    throw new TypeError(`${option} must be a function, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
+/** Validates the per-call options; null when none is on (the breaker then takes its plain path). */
+export function resolvePolicy(
+  options: CircuitBreakerOptions,
+  config: CircuitBreakerConfig,
+): GuardedCallPolicy | null {
+  const policy: GuardedCallPolicy = {
+    callTimeout:
+      options.callTimeout === undefined
+        ? null
+        : checkInteger('callTimeout', options.callTimeout, 1, MAX_TIMEOUT_MS),
+    slowCallDuration: config.slowCallDuration,
+    isFailure: checkFunction('isFailure', options.isFailure),
+    isIgnored: checkFunction('isIgnored', options.isIgnored),
+    isResultFailure: checkFunction('isResultFailure', options.isResultFailure),
+    fallback: checkFunction('fallback', options.fallback),
+  };
+  const on = Object.values(policy).some((value) => value !== null && value !== undefined);
+  return on || options.retryAfter !== undefined ? policy : null;
+}
+
+/** Validates `forceOpen`'s options: the `for` period, in ms, or nothing. */
+export function checkForceOpen(options: ForceOpenOptions | undefined): number | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`forceOpen options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (key !== 'for') throw new TypeError(`unknown forceOpen option ${JSON.stringify(key)}`);
+  }
+  return options.for === undefined
+    ? undefined
+    : checkInteger('for', options.for, 1, MAX_TIMEOUT_MS);
+}
