@@ -31,7 +31,7 @@ const minute = () => (clock.now() - start) / 60_000;
 const users = new CircuitBreaker({
   name: 'users',
   clock,
-  failureThreshold: 5,
+  // Only the rate policy (no consecutive-failure count), so the outage trips it on the rate.
   slidingWindow: { type: 'count', size: 50 },
   failureRateThreshold: USERS_FAILURE_RATE_THRESHOLD,
   resetTimeout: 60_000,
