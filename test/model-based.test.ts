@@ -51,7 +51,8 @@ type ModelEvent =
   | { type: 'TIME_PASSES' }
   | { type: 'FORCE_OPEN' }
   | { type: 'FORCE_CLOSE' }
-  | { type: 'RESET' };
+  | { type: 'RESET' }
+  | { type: 'DISABLE' };
 
 const EVENT_TYPES: ModelEvent['type'][] = [
   'CALL_SUCCEEDS',
@@ -67,6 +68,7 @@ const EVENT_TYPES: ModelEvent['type'][] = [
   'FORCE_OPEN',
   'FORCE_CLOSE',
   'RESET',
+  'DISABLE',
 ];
 
 /**
@@ -160,6 +162,7 @@ const breakerModel = setup({
         FORCE_OPEN: { target: 'forcedOpen' },
         FORCE_CLOSE: { actions: 'newGeneration' },
         RESET: { actions: 'newGeneration' },
+        DISABLE: { target: 'disabled' },
       },
     },
     open: {
@@ -192,6 +195,7 @@ const breakerModel = setup({
         FORCE_OPEN: { target: 'forcedOpen' },
         FORCE_CLOSE: { target: 'closed' },
         RESET: { target: 'closed' },
+        DISABLE: { target: 'disabled' },
       },
     },
     halfOpen: {
@@ -231,6 +235,7 @@ const breakerModel = setup({
         FORCE_OPEN: { target: 'forcedOpen' },
         FORCE_CLOSE: { target: 'closed' },
         RESET: { target: 'closed' },
+        DISABLE: { target: 'disabled' },
       },
     },
     forcedOpen: {
@@ -249,6 +254,28 @@ const breakerModel = setup({
         FORCE_OPEN: { actions: 'nothing' },
         FORCE_CLOSE: { target: 'closed' },
         RESET: { target: 'closed' },
+        DISABLE: { target: 'disabled' },
+      },
+    },
+    // Admits everything and counts it; never trips. Its failures grow without bound, so the
+    // model does not track them (the reference does).
+    disabled: {
+      entry: 'newGeneration',
+      on: {
+        CALL_SUCCEEDS: { actions: 'countOnly' },
+        CALL_FAILS: { actions: 'countOnly' },
+        CALL_HANGS: { actions: 'addPending' },
+        CAN_EXECUTE: { actions: 'nothing' },
+        OLDEST_SUCCEEDS: { actions: 'dropOldest' },
+        OLDEST_FAILS: { actions: 'dropOldest' },
+        OLDEST_ABORTED: { actions: 'dropOldest' },
+        RECORD_SUCCESS: { actions: 'countOnly' },
+        RECORD_FAILURE: { actions: 'countOnly' },
+        TIME_PASSES: { actions: 'nothing' },
+        FORCE_OPEN: { target: 'forcedOpen' },
+        FORCE_CLOSE: { target: 'closed' },
+        RESET: { target: 'closed' },
+        DISABLE: { actions: 'newGeneration' },
       },
     },
   },
@@ -289,6 +316,8 @@ async function exec(run: LockStep, type: ModelEvent['type']): Promise<void> {
       return run.forceClose();
     case 'RESET':
       return run.reset();
+    case 'DISABLE':
+      return run.disable();
   }
 }
 
@@ -352,7 +381,7 @@ async function replay(path: TestPath, modelCase: ModelCase, fidelity: Fidelity):
   });
   const check = (snapshot: SnapshotFrom<typeof breakerModel>) => checkState(run, snapshot);
   await path.test({
-    states: { closed: check, open: check, halfOpen: check, forcedOpen: check },
+    states: { closed: check, open: check, halfOpen: check, forcedOpen: check, disabled: check },
     events: Object.fromEntries(EVENT_TYPES.map((type) => [type, () => exec(run, type)])),
   });
   // Let every hanging call go, late now: they still count, and move nothing.
@@ -463,7 +492,7 @@ describe.each(cases)('model: $name', (modelCase) => {
 
   it('the paths reach every state and take every transition of the model', () => {
     const values = new Set(paths.map((path) => path.state.value));
-    expect([...values].sort()).toEqual(['closed', 'forcedOpen', 'halfOpen', 'open']);
+    expect([...values].sort()).toEqual(['closed', 'disabled', 'forcedOpen', 'halfOpen', 'open']);
     const edges = Object.values(model.getAdjacencyMap()).flatMap((vertex) =>
       (Object.values(vertex.transitions) as Array<{ event: ModelEvent }>).map(
         ({ event }) => `${serializeSnapshot(vertex.state)}|${event.type}`,
@@ -501,13 +530,14 @@ describe('model: every simple path (threshold 1, 1 probe; calls, time, force and
     maxPending: 0,
   };
   // Simple paths grow exponentially with the graph: this configuration leaves out hanging
-  // calls, the manual protocol and forceClose (the same transitions as reset), which the
-  // transition-coverage walks above take.
+  // calls, the manual protocol, forceClose (the same transitions as reset) and disable, which
+  // the transition-coverage walks above take.
   const paths = modelFor(modelCase, false, [
     'CAN_EXECUTE',
     'RECORD_SUCCESS',
     'RECORD_FAILURE',
     'FORCE_CLOSE',
+    'DISABLE',
   ]).getSimplePaths();
 
   it('reaches every state', () => {
