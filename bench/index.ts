@@ -1,42 +1,108 @@
 /**
- * `npm run bench`: the breaker against a bare call, opossum and cockatiel, in one process with the
- * cases interleaved; then heap per idle breaker and the scale checks in child processes started
- * with `--expose-gc`. Prints the table and writes `bench/results/latest.json` and `latest.md`.
+ * `npm run bench`: the breaker against a bare call, a hand-written reference breaker, cockatiel
+ * and opossum, in one process with the cases interleaved; then heap per idle breaker and the
+ * scale checks in child processes started with `--expose-gc`. Prints the table, each row's
+ * target and whether it is met, and writes `latest.json` and `latest.md`.
  *
- * Options: `--quick` (fewer, shorter rounds, for a smoke run), `--rounds N`, `--slice MS`,
- * `--src` (the TypeScript source through tsx instead of the built bundle, see library.ts),
- * `--no-children` (timing only), `--out DIR` (default bench/results), `--filter a,b` (only the
- * cases whose `scenario/library` contains one of the strings, plus the bare references).
+ * Options (after `npm run bench --`):
+ * - `--only a,b`: only these rows (scenario ids of `bench/scenarios.ts`, e.g.
+ *   `--only windowMixed,timeoutCall`), with their references and the rows their targets name;
+ *   `idleBytes` runs the heap children, `scale` the scale checks, `floors` the reference costs
+ *   (a full run has them all). An unknown id lists the valid ones.
+ * - `--quick`: 3 rounds of 15 ms per case and a smaller scale run, for measuring while working.
+ * - `--rounds N`, `--slice MS`: set the rounds and the milliseconds per case per round.
+ * - `--filter a,b`: only the cases whose `scenario/library` contains one of the strings (plus
+ *   the bare references), e.g. `--filter /ours` for our column alone.
+ * - `--src`: the TypeScript source through tsx instead of the built bundle (see library.ts).
+ * - `--no-children`: timing only (no heap or scale children).
+ * - `--out DIR`: where the results go. A full run writes `bench/results`; a run with `--quick`,
+ *   `--only`, `--filter` or `--src` writes `node_modules/.cache/xstate-circuit-breaker-bench-results`
+ *   so that a partial run never replaces the published results. Each run prints how our
+ *   medians moved since the last run written to the same place.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { buildCases, type Case, type LibraryId, sink } from './cases.js';
+import { buildCases, type Case, type LibraryId, type ScenarioId, sink } from './cases.js';
 import { type CaseTiming, timeCases } from './harness.js';
-import { buildLibrary, loadLibrary } from './library.js';
-import {
-  buildRows,
-  checkTargets,
-  type MemoryResult,
-  type Results,
-  toConsole,
-  toMarkdown,
-} from './report.js';
+import { buildLibrary, loadLibrary, loadReference } from './library.js';
+import { buildRows, checkTargets, type MemoryResult, type Results } from './report.js';
+import { toConsole, toMarkdown } from './report-format.js';
+import { type BareId, SCENARIOS } from './scenarios.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
-const value = (name: string, fallback: number) => {
+const text = (name: string) => {
   const at = args.indexOf(name);
-  return at === -1 ? fallback : Number(args[at + 1]);
+  return at === -1 ? undefined : String(args[at + 1]);
+};
+const value = (name: string, fallback: number) => {
+  const given = text(name);
+  if (given === undefined) return fallback;
+  const n = Number(given);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new RangeError(`${name} must be a positive number, got ${given}`);
+  return n;
 };
 const quick = flag('--quick');
 const rounds = value('--rounds', quick ? 3 : 16);
 const sliceMs = value('--slice', quick ? 15 : 40);
 const warmupMs = quick ? 30 : 150;
-const outAt = args.indexOf('--out');
-const outDir = outAt === -1 ? `${root}bench/results` : String(args[outAt + 1]);
+const only = text('--only')
+  ?.split(',')
+  .filter((id) => id !== '');
+const filters = text('--filter')?.split(',') ?? [];
+const partial = quick || only !== undefined || filters.length > 0 || flag('--src');
+const outDir =
+  text('--out') ??
+  (partial
+    ? `${root}node_modules/.cache/xstate-circuit-breaker-bench-results`
+    : `${root}bench/results`);
+
+/** Ids `--only` takes besides the rows. */
+const EXTRAS = ['floors', 'scale'] as const;
+
+interface Plan {
+  scenarios: Set<ScenarioId>;
+  bare: Set<BareId>;
+  floors: boolean;
+  memory: boolean;
+  scale: boolean;
+}
+
+/** What this run measures, from `--only` (everything without it). */
+function plan(): Plan {
+  const all = SCENARIOS.map((s) => s.id);
+  if (only !== undefined) {
+    const valid = new Set<string>([...all, ...EXTRAS]);
+    const unknown = only.filter((id) => !valid.has(id));
+    if (unknown.length > 0) {
+      throw new RangeError(
+        `--only: unknown ${unknown.join(', ')}; valid: ${[...valid].join(', ')}`,
+      );
+    }
+  }
+  const scenarios = new Set<ScenarioId>(
+    only === undefined ? all : all.filter((id) => only.includes(id)),
+  );
+  // A target may name another row's cell (callTimeout via execute against the call row's peers).
+  for (const s of SCENARIOS)
+    if (scenarios.has(s.id) && s.target?.row !== undefined) scenarios.add(s.target.row);
+  const bare = new Set<BareId>();
+  for (const s of SCENARIOS)
+    if (scenarios.has(s.id) && s.reference !== 'floor' && s.unit !== 'bytes') bare.add(s.reference);
+  const children = !flag('--no-children');
+  const wants = (id: string) => only === undefined || only.includes(id);
+  return {
+    scenarios,
+    bare,
+    floors: wants('floors'),
+    memory: children && scenarios.has('idleBytes'),
+    scale: children && wants('scale'),
+  };
+}
 
 const key = (scenario: string, library: LibraryId) => `${scenario}/${library}`;
 
@@ -66,15 +132,21 @@ interface ScaleRun {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const filterAt = args.indexOf('--filter');
-  const filters = filterAt === -1 ? [] : String(args[filterAt + 1]).split(',');
+  const what = plan();
   if (flag('--src')) {
     process.env.BENCH_SOURCE = 'src';
   } else {
     buildLibrary();
   }
   const lib = await loadLibrary();
-  const cases: Case[] = (await buildCases(lib)).filter(
+  const referenceLibrary = await loadReference();
+  const cases: Case[] = (
+    await buildCases(lib, referenceLibrary, {
+      scenarios: what.scenarios,
+      bare: what.bare,
+      floors: what.floors,
+    })
+  ).filter(
     (c) =>
       filters.length === 0 ||
       c.library === 'bare' ||
@@ -83,11 +155,12 @@ async function main(): Promise<void> {
   console.log(
     `timing ${cases.length} cases: ${rounds} interleaved rounds x ${sliceMs} ms (Node ${process.version})`,
   );
-  const timings: CaseTiming[] = await timeCases(
-    cases,
-    { rounds, sliceMs, warmupMs, seed: 42 },
-    (round) => process.stdout.write(`  round ${round + 1}/${rounds}\r`),
-  );
+  const timings: CaseTiming[] =
+    cases.length === 0
+      ? []
+      : await timeCases(cases, { rounds, sliceMs, warmupMs, seed: 42 }, (round) =>
+          process.stdout.write(`  round ${round + 1}/${rounds}\r`),
+        );
   process.stdout.write('\n');
   const byKey = new Map<string, CaseTiming>();
   cases.forEach((c, index) => {
@@ -98,15 +171,18 @@ async function main(): Promise<void> {
   });
 
   let memory: MemoryResult[] = [];
-  let scale: unknown = 'skipped (--no-children)';
-  let scaleCheck = { ok: false, detail: 'not run' };
-  if (!flag('--no-children')) {
+  if (what.memory) {
     console.log('memory: 10,000 idle breakers per library (child processes, --expose-gc)');
-    memory = ['ours', 'xstateActor', 'opossum', 'cockatiel'].map((library) =>
+    memory = ['ours', 'floor', 'xstateActor', 'opossum', 'cockatiel'].map((library) =>
       child<MemoryResult>('memory.ts', library, '10000'),
     );
-    console.log('scale: 100,000 calls in flight, then 1,000,000 sequential calls');
-    const run = child<ScaleRun>('scale.ts', '100000', '1000000');
+  }
+  let scale: unknown = 'not run (--no-children, or not in --only)';
+  let scaleCheck: { ok: boolean; detail: string } | undefined;
+  if (what.scale) {
+    const [inFlight, sequential] = quick ? ['20000', '200000'] : ['100000', '1000000'];
+    console.log(`scale: ${inFlight} calls in flight, then ${sequential} sequential calls`);
+    const run = child<ScaleRun>('scale.ts', inFlight, sequential);
     scale = run;
     const ok = run.inFlight.every((r) => r.ok) && run.sequential.ok;
     const detail = [
@@ -121,7 +197,7 @@ async function main(): Promise<void> {
     scaleCheck = { ok, detail };
   }
 
-  const { rows, bare, floors } = buildRows(byKey, key);
+  const { rows, bare, floors } = buildRows(byKey, memory, key, what.scenarios);
   const results: Results = {
     meta: {
       date: new Date().toISOString(),
@@ -129,6 +205,7 @@ async function main(): Promise<void> {
       cpu: `${cpus()[0]?.model ?? 'unknown cpu'} (${cpus().length} threads)`,
       rounds,
       sliceMs,
+      partial,
       tool: 'tinybench 6, batches timed with overriddenDuration',
       build: process.env.BENCH_SOURCE === 'src' ? 'src via tsx' : 'tsup bundle (esm, node18)',
       sink: sink.value > 0,
@@ -138,10 +215,10 @@ async function main(): Promise<void> {
     floors,
     memory,
     scale,
-    targets: checkTargets(rows, memory, scaleCheck),
+    targets: checkTargets(rows, scaleCheck),
   };
 
-  console.log(`\nmedian ns per call (ratio to bare)\n${toConsole(results)}\n`);
+  console.log(`\nmedian ns per operation (ratio to the row's reference)\n${toConsole(results)}\n`);
   compareWithLast(results);
   for (const m of memory)
     console.log(`heap per idle breaker: ${m.library.padEnd(12)} ${m.bytesPerBreaker} B`);
@@ -168,10 +245,15 @@ function compareWithLast(results: Results): void {
   try {
     const last = JSON.parse(readFileSync(file, 'utf8')) as Results;
     const lines = results.rows.flatMap((row) => {
-      const before = last.rows.find((r) => r.scenario === row.scenario)?.cells.ours?.medianNs;
-      const now = row.cells.ours?.medianNs;
+      // Results written before cells had `value` called it `medianNs`.
+      const cell = last.rows.find((r) => r.scenario === row.scenario)?.cells.ours as
+        | { value?: number; medianNs?: number }
+        | undefined;
+      const before = cell?.value ?? cell?.medianNs;
+      const now = row.cells.ours?.value;
       if (before === undefined || now === undefined) return [];
-      return [`  ${row.title.padEnd(44)} ${Math.round(before)} -> ${Math.round(now)} ns`];
+      const unit = row.unit === 'bytes' ? 'B' : 'ns';
+      return [`  ${row.title.padEnd(46)} ${Math.round(before)} -> ${Math.round(now)} ${unit}`];
     });
     if (lines.length > 0)
       console.log(`ours since the last run (${String(last.meta.date)}):\n${lines.join('\n')}\n`);

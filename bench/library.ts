@@ -5,24 +5,30 @@
  * the same time cannot pull the floor from under the bench). `--src` measures the TypeScript
  * source through tsx instead, whose esbuild transform adds a `__name(fn, ...)` call to every
  * named closure: that costs about 256 bytes of heap per closure and would inflate the memory
- * figures.
+ * figures. The hand-written reference breaker (`reference-breaker.ts`) is built into the same
+ * directory the same way, so the `floor` column pays for neither.
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type * as Library from '../src/index.js';
+import type * as Reference from './reference-breaker.js';
 
 export type Lib = typeof Library;
+export type ReferenceLib = typeof Reference;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 export const BUILD_DIR = `${root}node_modules/.cache/xstate-circuit-breaker-bench`;
 
-/** Builds the bundle the bench loads (a second or two). */
+/** Builds the bundles the bench loads, the library and the reference breaker (a second or two). */
 export function buildLibrary(): void {
   execFileSync(
     process.execPath,
     [
       `${root}node_modules/tsup/dist/cli-default.js`,
+      '--entry.index',
       'src/index.ts',
+      '--entry.reference-breaker',
+      'bench/reference-breaker.ts',
       '--no-config',
       '--format',
       'esm',
@@ -46,4 +52,13 @@ export async function loadLibrary(): Promise<Lib> {
       ? new URL('../src/index.ts', import.meta.url).href
       : pathToFileURL(`${BUILD_DIR}/index.js`).href;
   return (await import(url)) as Lib;
+}
+
+/** Loads the hand-written reference breaker, built like the library (or its source with `--src`). */
+export async function loadReference(): Promise<ReferenceLib> {
+  const url =
+    process.env.BENCH_SOURCE === 'src'
+      ? new URL('./reference-breaker.ts', import.meta.url).href
+      : pathToFileURL(`${BUILD_DIR}/reference-breaker.js`).href;
+  return (await import(url)) as ReferenceLib;
 }

@@ -8,12 +8,15 @@ import { ConsecutiveBreaker, circuitBreaker, handleAll } from 'cockatiel';
 import OpossumBreaker from 'opossum';
 import { createActor } from 'xstate';
 import { settledHeap } from './gc.js';
-import { loadLibrary } from './library.js';
+import { loadLibrary, loadReference } from './library.js';
 
 const { CircuitBreaker, circuitBreakerMachine } = await loadLibrary();
+const { ReferenceBreaker } = await loadReference();
 
 const makers: Record<string, () => unknown> = {
   ours: () => new CircuitBreaker(),
+  /** The hand-written reference breaker with its defaults (no window, no listener). */
+  floor: () => new ReferenceBreaker(),
   opossum: () => new OpossumBreaker(async () => 1),
   cockatiel: () =>
     circuitBreaker(handleAll, { halfOpenAfter: 30_000, breaker: new ConsecutiveBreaker(5) }),

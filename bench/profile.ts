@@ -1,8 +1,12 @@
 /**
  * `tsx bench/profile.ts [case] [calls]`: runs one hot loop under `node --cpu-prof` against the
- * built bundle and prints where the time goes (self time per function). Cases: `success`
- * (call in closed), `failure` (call failing below the threshold), `rejectCall` (call while
- * open), `rejectCanExecute` (canExecute() while open), `observed` (success with `inspect`).
+ * built bundle and prints where the time goes (self time per function), then the share spent
+ * in XState's own code. Cases: `success` (call in closed), `failure` (call failing below the
+ * threshold), `rejectCall` (call while open), `rejectCanExecute` (canExecute() while open),
+ * `observed` (success with `inspect`), `successListener` (success with an on('success')
+ * listener), `windowMixed` / `timeWindowMixed` (3 successes + 1 failure with a count window of
+ * 100 or a 60 s time window in 6 buckets, failure rate 50 %). An outcome folded without an
+ * XState event leaves XState's share near zero.
  *
  * This is how the floors in the report were found: on the closed path the time sits in V8's
  * promise machinery `(program)`, not in the breaker; on `rejectCall` it sits in the Error
@@ -38,11 +42,19 @@ async function loop(): Promise<void> {
     throw error;
   };
   const open = kind.startsWith('reject');
+  const mixed = kind === 'windowMixed' || kind === 'timeWindowMixed';
   const breaker = new CircuitBreaker({
     failureThreshold: open ? 1 : Number.MAX_SAFE_INTEGER,
     resetTimeout: 2 ** 31 - 1,
     ...(kind === 'observed' ? { inspect: () => {} } : {}),
+    ...(kind === 'windowMixed'
+      ? { slidingWindow: { type: 'count', size: 100 }, failureRateThreshold: 0.5 }
+      : {}),
+    ...(kind === 'timeWindowMixed'
+      ? { slidingWindow: { type: 'time', duration: 60_000, buckets: 6 }, failureRateThreshold: 0.5 }
+      : {}),
   });
+  if (kind === 'successListener') breaker.on('success', () => {});
   if (open) await breaker.call(fail).catch(() => undefined);
   const started = performance.now();
   let admitted = 0;
@@ -51,7 +63,7 @@ async function loop(): Promise<void> {
       if (breaker.canExecute()) admitted++;
     } else {
       try {
-        await breaker.call(kind === 'failure' ? fail : ok);
+        await breaker.call(kind === 'failure' || (mixed && i % 4 === 3) ? fail : ok);
       } catch {
         admitted--;
       }
@@ -66,6 +78,7 @@ function summarize(file: string): void {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<string, number>();
   let total = 0;
+  let inXState = 0;
   profile.samples.forEach((id, index) => {
     const frame = byId.get(id)?.callFrame;
     // Module loading (tsx's hooks, Node's loader) and idle time are not the loop.
@@ -80,10 +93,14 @@ function summarize(file: string): void {
     const dt = profile.timeDeltas[index] ?? 0;
     self.set(name, (self.get(name) ?? 0) + dt);
     total += dt;
+    if (/\/node_modules\/xstate\//.test(frame?.url ?? '')) inXState += dt;
   });
   const rows = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12);
   for (const [name, us] of rows)
     console.log(`${((100 * us) / total).toFixed(1).padStart(6)}%  ${name}`);
+  console.log(
+    `${((100 * inXState) / total).toFixed(1).padStart(6)}%  in XState's code (self time)`,
+  );
 }
 
 if (process.env.BENCH_PROFILE_CHILD === '1') {

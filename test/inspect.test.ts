@@ -213,7 +213,7 @@ describe('a breaker inspected through the Stately inspector server', () => {
     );
     const { messages } = receiver;
     expect(summarize(messages)).toEqual([
-      'actor circuitBreaker',
+      'actor inspected',
       'event xstate.init',
       'snapshot closed after xstate.init',
       'event SUCCESS',
@@ -421,7 +421,7 @@ describe('examples/inspect-node.ts as a process', () => {
     expect(await exited(15_000)).toBe(0);
     expect(output()).toContain('breaker disposed, inspector stopped, server closed');
     const seen = summarize(tab.messages);
-    expect(seen[0]).toBe('actor circuitBreaker');
+    expect(seen[0]).toBe('actor flaky-service');
     expect(seen.at(-1)).toMatch(/\(stopped\) after xstate\.stop$/);
     expect(seen.filter((line) => line.startsWith('event ')).length).toBeGreaterThan(5);
   }, 30_000);
@@ -524,7 +524,7 @@ describe('examples/inspect-browser', () => {
       'the inspector to be told the session ended',
     );
     expect(seen().slice(0, 5)).toEqual([
-      'actor circuitBreaker',
+      'actor flaky-service',
       'event xstate.init',
       'snapshot closed after xstate.init',
       'event SUCCESS',

@@ -157,6 +157,16 @@ describe('slow calls', () => {
     expect(m.ctx().stats).toMatchObject({ totalSuccesses: 4, totalFailures: 0 });
   });
 
+  it('a late slow result never trips, even when the window would', () => {
+    const m = start(input);
+    m.play('SSs');
+    const stale = m.gen() - 1;
+    m.actor.send({ type: 'SUCCESS', at: m.clock.now(), generation: stale, slow: true });
+    m.actor.send({ type: 'FAILURE', at: m.clock.now(), generation: stale, slow: true });
+    expect(m.value()).toBe('closed');
+    expect(m.ctx().stats).toMatchObject({ totalSuccesses: 4, totalFailures: 1 });
+  });
+
   it('fast successes do not, and slow failures count as slow', () => {
     const m = start(input);
     m.play('sSSS');

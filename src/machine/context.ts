@@ -2,7 +2,11 @@
  * The machine's context updates as pure functions: what a state starts with, and what each
  * counted outcome changes. The named actions of `machine.ts` are thin wrappers around these.
  */
-import { type CircuitBreakerInput, resolveBreakerConfig } from './options.js';
+import {
+  type CircuitBreakerConfig,
+  type CircuitBreakerInput,
+  resolveBreakerConfig,
+} from './options.js';
 import { emptyStats, emptyWindow, tripFigures } from './rules.js';
 import type {
   CircuitBreakerContext,
@@ -15,7 +19,11 @@ import type {
 
 /** The context a new breaker starts with. */
 export function initialContext(input: CircuitBreakerInput | undefined): CircuitBreakerContext {
-  const config = resolveBreakerConfig(input);
+  return initialContextFor(resolveBreakerConfig(input));
+}
+
+/** The context a new breaker with the (already validated) `config` starts with. */
+export function initialContextFor(config: CircuitBreakerConfig): CircuitBreakerContext {
   return {
     config,
     generation: 0,

@@ -35,8 +35,8 @@ export function eventTime(context: CircuitBreakerContext, event: { type: string 
 
 /** The window code of a SUCCESS/FAILURE event. */
 export function outcomeCode(event: CircuitBreakerEvent): number {
-  if (event.type !== 'SUCCESS' && event.type !== 'FAILURE') return 0;
-  return (event.type === 'FAILURE' ? OUTCOME_FAILURE : 0) | (event.slow ? OUTCOME_SLOW : 0);
+  const slow = 'slow' in event && event.slow === true;
+  return (event.type === 'FAILURE' ? OUTCOME_FAILURE : 0) | (slow ? OUTCOME_SLOW : 0);
 }
 
 /** A result of a call that began in the current state (not a late one). */

@@ -217,11 +217,6 @@ export function slowCallRateExceeded(config: CircuitBreakerConfig, counts: Windo
   );
 }
 
-/** True when a rate policy says the window's calls should open the circuit. */
-export function windowTrips(config: CircuitBreakerConfig, counts: WindowCounts): boolean {
-  return failureRateExceeded(config, counts) || slowCallRateExceeded(config, counts);
-}
-
 /** The window's totals at `at` with one more call of outcome `code`, or null without a window. */
 export function countsWith(
   context: CircuitBreakerContext,

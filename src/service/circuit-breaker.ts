@@ -1,51 +1,48 @@
-import { type Actor, assign, createActor } from 'xstate';
-import { circuitBreakerMachine } from '../machine/machine.js';
+import { initialContextFor } from '../machine/context.js';
 import {
   type CircuitBreakerConfig,
   type CircuitBreakerInput,
-  DEFAULT_BREAKER_CONFIG,
   describeValue,
   MAX_TIMEOUT_MS,
-  pickMachineInput,
   resolveBreakerConfig,
 } from '../machine/options.js';
-import {
-  bucketStart,
-  circuitStateOf,
-  isLateResult,
-  measure,
-  reachesFailureThreshold,
-  retryDueAt,
-} from '../machine/rules.js';
+import { circuitStateOf, measure, retryDueAt } from '../machine/rules.js';
 import type {
   BreakerMetrics,
-  CircuitBreakerEmitted,
+  CircuitBreakerContext,
   CircuitBreakerEvent,
   CircuitBreakerStats,
   CircuitState,
 } from '../machine/types.js';
+import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
 import type { ResetTimeoutFunction } from './backoff.js';
 import { type BreakerClock, checkClock, systemClock } from './clock.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
+import { failureVerdict, OutcomeFold, successVerdict } from './fold.js';
 import {
   classifyError,
   type GuardedCallHooks,
   type GuardedCallPolicy,
   runGuardedCall,
   signalThatNeverAborts,
+  TURNED_AWAY,
 } from './guarded-call.js';
+import {
+  BREAKER_EVENT_TYPES,
+  BreakerListeners,
+  type CircuitBreakerEventOf,
+  type CircuitBreakerEventType,
+} from './listeners.js';
 import { type BreakerLogger, checkLogger } from './logger.js';
 import {
   type CircuitBreakerOptions,
   checkAmount,
   checkForceOpen,
   checkFunction,
-  EVENT_TYPES,
   type ExecuteContext,
   type ExecuteOptions,
   type ForceOpenOptions,
   NO_POLICY,
-  PER_CALL_EVENTS,
   resolvePolicy,
   SERVICE_OPTION_KEYS,
   type WrapOptions,
@@ -59,6 +56,8 @@ import {
 } from './snapshot.js';
 import { logTransitions } from './transition-log.js';
 
+export type { CircuitBreakerActor } from './actor-host.js';
+export type { CircuitBreakerEventOf, CircuitBreakerEventType } from './listeners.js';
 export type {
   CircuitBreakerOptions,
   ExecuteContext,
@@ -68,56 +67,16 @@ export type {
 } from './options.js';
 
 /**
- * The running breaker actor.
- *
- * @example
- * ```ts
- * const actor: CircuitBreakerActor = breaker.actor;
- * actor.subscribe((snapshot) => console.log(snapshot.value));
- * ```
- */
-export type CircuitBreakerActor = Actor<typeof circuitBreakerMachine>;
-
-/**
- * Names of the events `CircuitBreaker.on` accepts.
- *
- * @example
- * ```ts
- * const type: CircuitBreakerEventType = 'open';
- * ```
- */
-export type CircuitBreakerEventType = CircuitBreakerEmitted['type'];
-
-/**
- * The payload a listener of `type` receives.
- *
- * @example
- * ```ts
- * const onChange = (e: CircuitBreakerEventOf<'stateChange'>) => console.log(e.from, '->', e.to);
- * ```
- */
-export type CircuitBreakerEventOf<T extends CircuitBreakerEventType> = Extract<
-  CircuitBreakerEmitted,
-  { type: T }
->;
-
-const REJECTED = -1;
-/** Other refusals of `#enter`: `fn` is not a function; the breaker is disposed; admitting threw. */
-const NOT_A_FUNCTION = -2;
-const DISPOSED = -3;
-const BROKEN = -4;
-/** What admitting threw, from `#enter` to `#refuse` (always taken at once, synchronously). */
-let handoff: unknown;
-
-/**
  * A circuit breaker whose state lives in an XState actor running `circuitBreakerMachine`.
  *
  * The machine is the single source of truth for state. To keep a healthy call cheap, outcomes
  * that provably cannot change the state (a success in `closed`, a failure below the threshold, a
- * rejection while `open`) are counted here and folded into the machine's context as one `TALLY`
- * event before anything observes it: `getStats()`, `toString()`, the next real event, reading
- * `actor`, or a per-call listener. With an inspector attached, a `success`/`failure`/
- * `reject` listener, or after `actor` was read, every outcome is sent as its own event.
+ * rejection while `open`) are counted here (see `OutcomeFold`) and folded into the machine's
+ * context as one `TALLY` event before anything reads it: `getStats()`, `toString()`, the next
+ * real event. Their `success`/`failure`/`reject` events are emitted here, in order. The actor
+ * itself is built the first time something needs more than this fast path; until then the
+ * machine is, by definition, in its initial state. With an inspector attached, or after `actor`
+ * was read, every outcome is sent as its own event.
  *
  * @example
  * ```ts
@@ -126,15 +85,20 @@ let handoff: unknown;
  * ```
  */
 export class CircuitBreaker implements Disposable {
-  readonly #actor: CircuitBreakerActor;
+  /** Built on first need (see the class comment); undefined until then. */
+  #actor: CircuitBreakerActor | undefined;
+  /** The context the machine starts with, made on the first call folded without an actor. */
+  #initial: CircuitBreakerContext | undefined;
   readonly #clock: BreakerClock;
   readonly #config: CircuitBreakerConfig;
   readonly #logger: BreakerLogger | undefined;
+  readonly #backoff: ResetTimeoutFunction | undefined;
+  readonly #inspect: CircuitBreakerOptions['inspect'];
+  readonly #errorStacks: boolean;
+  readonly #listeners: BreakerListeners;
   readonly #unsubscribes: Array<() => void> = [];
   /** True while outcomes may be folded locally; false when someone watches every event. */
   #fast: boolean;
-  #watchedFully: boolean;
-  #perCallListeners = 0;
   #disposed = false;
   #wakeTimer: unknown;
   /**
@@ -144,20 +108,7 @@ export class CircuitBreaker implements Disposable {
    * queue in order) and an admission that needs the machine's answer is turned away.
    */
   #busy = 0;
-  /*
-   * Outcomes counted here instead of sent (see the class comment), folded into the machine as
-   * one `TALLY` by `#flush`. Plain fields rather than an object of their own: one object less
-   * per breaker, one load less per call. `#foldedConsecutive` is the consecutive-failure count
-   * after the folded outcomes, or null when they did not touch it.
-   */
-  #foldedSuccesses = 0;
-  #foldedFailures = 0;
-  #foldedRejections = 0;
-  #foldedIgnored = 0;
-  #foldedTimeouts = 0;
-  #foldedFallbacks = 0;
-  #foldedLastFailureAt: number | null = null;
-  #foldedConsecutive: number | null = null;
+  readonly #fold = new OutcomeFold();
   /** The per-call policies, or null when none is configured (the plain, fastest path). */
   readonly #policy: GuardedCallPolicy | null;
   readonly #retryAfter: ((error: unknown) => number | undefined) | undefined;
@@ -165,8 +116,6 @@ export class CircuitBreaker implements Disposable {
   readonly #publicConfig: Readonly<CircuitBreakerConfig>;
   /** Made on the first guarded call: a breaker that never takes that path never pays for it. */
   #hooks: GuardedCallHooks | undefined;
-  /** Clock time of the first success folded since the last flush (time windows only). */
-  #foldedAt: number | null = null;
   /** The generation whose settle handlers `#onSettledOk`/`#onSettledError` are (-1: none yet). */
   #settlersOf = -1;
   #onSettledOk: (() => void) | undefined;
@@ -203,80 +152,76 @@ export class CircuitBreaker implements Disposable {
         `inspect must be a function or an observer with next(), got ${describeValue(inspect)}`,
       );
     }
-    this.#watchedFully = inspect !== undefined;
-    this.#fast = !this.#watchedFully;
-
-    const now = this.#clock.now();
-    const machine = backoff ? this.#withBackoff(backoff) : circuitBreakerMachine;
-    const restored =
-      options.snapshot === undefined
-        ? undefined
-        : machine.resolveState(
-            readBreakerSnapshot(options.snapshot, this.#config, now, backoff !== undefined),
-          );
-    const clock = this.#clock;
-    this.#actor = createActor(machine, {
-      input: pickMachineInput(machineOptions),
-      snapshot: restored,
-      inspect,
-      clock: {
-        // A timer is about to move the machine: fold the local counts in first, and mark the
-        // machine busy while it processes the timer's event (see `#busy`).
-        setTimeout: (callback: () => void, ms: number) =>
-          clock.setTimeout(() => {
-            this.#flush();
-            this.#busy += 1;
-            try {
-              callback();
-            } finally {
-              this.#busy -= 1;
-            }
-          }, ms),
-        clearTimeout: (handle: unknown) => clock.clearTimeout(handle),
-      },
-    });
-    if (this.#logger) this.#unsubscribes.push(logTransitions(this.#actor, this.name, this.#logger));
-    this.#actor.start();
-    if (restored !== undefined && circuitStateOf(restored.value) === 'open') {
-      this.#scheduleWake(retryDueAt(restored.context) - now);
+    this.#inspect = inspect;
+    const { errorStacks = false } = options;
+    if (typeof errorStacks !== 'boolean') {
+      throw new TypeError(`errorStacks must be a boolean, got ${describeValue(errorStacks)}`);
+    }
+    this.#errorStacks = errorStacks;
+    this.#backoff = backoff;
+    this.#fast = inspect === undefined;
+    this.#listeners = new BreakerListeners(this.#config.name, this.#logger);
+    if (options.snapshot !== undefined || inspect !== undefined) {
+      // A restored state, and an inspector that must see the actor from its start, need it now.
+      const now = this.#clock.now();
+      const restored =
+        options.snapshot === undefined
+          ? undefined
+          : readBreakerSnapshot(options.snapshot, this.#config, now, backoff !== undefined);
+      const actor = this.#start(restored);
+      const { value, context } = actor.getSnapshot();
+      if (circuitStateOf(value) === 'open') this.#scheduleWake(retryDueAt(context) - now);
     }
   }
 
-  /**
-   * The machine with `planRetry` asking the `resetTimeout` function. Its answer is checked: one
-   * outside 0 … 2^31-1 is replaced by the default and reported through the logger.
-   */
-  #withBackoff(backoff: ResetTimeoutFunction): typeof circuitBreakerMachine {
-    return circuitBreakerMachine.provide({
-      actions: {
-        planRetry: assign({
-          openTimeout: ({ context, event }) => {
-            const lastError = event.type === 'FAILURE' ? event.error : undefined;
-            let answer: unknown;
-            let problem: string;
-            try {
-              answer = backoff({ attempt: context.openAttempts, lastError });
-              problem = `resetTimeout returned ${describeValue(answer)}`;
-            } catch (error) {
-              // A throwing backoff must not stop the machine: report it and use the default.
-              problem = `resetTimeout threw ${String(error)}`;
-            }
-            if (
-              typeof answer === 'number' &&
-              Number.isInteger(answer) &&
-              answer >= 0 &&
-              answer <= MAX_TIMEOUT_MS
-            ) {
-              return answer;
-            }
-            this.#logger?.warn(
-              `circuit_breaker_bad_reset_timeout name=${this.name} ${problem}, using ${DEFAULT_BREAKER_CONFIG.resetTimeout}`,
-            );
-            return DEFAULT_BREAKER_CONFIG.resetTimeout;
-          },
-        }),
+  /** The actor, built and started now if it is not yet. */
+  #host(): CircuitBreakerActor {
+    return this.#actor ?? this.#start(undefined);
+  }
+
+  #start(
+    restored: Pick<PersistedBreakerState, 'value' | 'context'> | undefined,
+  ): CircuitBreakerActor {
+    const actor = createBreakerActor({
+      config: this.#config,
+      clock: this.#clock,
+      backoff: this.#backoff,
+      logger: this.#logger,
+      inspect: this.#inspect,
+      restored,
+      // A timer is about to move the machine: fold the local counts in first, and mark the
+      // machine busy while it processes the timer's event (see `#busy`).
+      runTimer: (callback) => {
+        this.#flush();
+        this.#busy += 1;
+        try {
+          callback();
+        } finally {
+          this.#busy -= 1;
+        }
       },
     });
+    this.#actor = actor;
+    const listeners = this.#listeners;
+    const relay = actor.on('*', (event) => listeners.emit(event));
+    this.#unsubscribes.push(() => relay.unsubscribe());
+    if (this.#logger) this.#unsubscribes.push(logTransitions(actor, this.name, this.#logger));
+    actor.start();
+    return actor;
+  }
+
+  /** The machine's context, or the one it would start with while there is no actor yet. */
+  #context(): CircuitBreakerContext {
+    const actor = this.#actor;
+    if (actor !== undefined) return actor.getSnapshot().context;
+    this.#initial ??= initialContextFor(this.#config);
+    return this.#initial;
+  }
+
+  /** The flat state of the machine now (`closed` while there is no actor yet). */
+  #stateNow(): CircuitState {
+    const actor = this.#actor;
+    return actor === undefined ? 'closed' : circuitStateOf(actor.getSnapshot().value);
   }
 
   /**
@@ -306,7 +251,7 @@ export class CircuitBreaker implements Disposable {
     return {
       format: SNAPSHOT_FORMAT,
       version: SNAPSHOT_VERSION,
-      snapshot: this.#actor.getPersistedSnapshot() as unknown as PersistedBreakerState,
+      snapshot: this.#host().getPersistedSnapshot() as unknown as PersistedBreakerState,
     };
   }
 
@@ -317,7 +262,7 @@ export class CircuitBreaker implements Disposable {
 
   /** The current state, flat: `closed`, `open`, `halfOpen`, `forcedOpen` or `disabled`. */
   get state(): CircuitState {
-    return circuitStateOf(this.#actor.getSnapshot().value);
+    return this.#stateNow();
   }
 
   /**
@@ -337,10 +282,10 @@ export class CircuitBreaker implements Disposable {
    * turns on full fidelity: from then on every outcome is an event the actor's observers see.
    */
   get actor(): CircuitBreakerActor {
+    const actor = this.#host();
     this.#flush();
-    this.#watchedFully = true;
     this.#fast = false;
-    return this.#actor;
+    return actor;
   }
 
   /**
@@ -355,8 +300,13 @@ export class CircuitBreaker implements Disposable {
    */
   call<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): Promise<R> {
     if (this.#policy !== null) return this.#guardedApply(fn, undefined, args, undefined);
-    const token = this.#enter(fn);
-    if (token < 0) return this.#refuse(fn, token);
+    let token: number | typeof TURNED_AWAY;
+    try {
+      token = this.#enter(fn);
+    } catch (refusal) {
+      return Promise.reject(refusal);
+    }
+    if (token === TURNED_AWAY) return rejectSoon(this.#openError());
     let result: R | PromiseLike<R>;
     try {
       result = fn(...args);
@@ -398,8 +348,13 @@ export class CircuitBreaker implements Disposable {
     if (this.#policy !== null || signal !== undefined || fallback !== undefined) {
       return this.#guardedExecute(fn, signal, fallback);
     }
-    const token = this.#enter(fn);
-    if (token < 0) return this.#refuse(fn, token);
+    let token: number | typeof TURNED_AWAY;
+    try {
+      token = this.#enter(fn);
+    } catch (refusal) {
+      return Promise.reject(refusal);
+    }
+    if (token === TURNED_AWAY) return rejectSoon(this.#openError());
     let result: R | PromiseLike<R>;
     try {
       result = fn({ signal: signalThatNeverAborts() });
@@ -435,8 +390,13 @@ export class CircuitBreaker implements Disposable {
       if (breaker.#policy !== null || fallback !== undefined) {
         return breaker.#guardedApply(fn, this, args, fallback as GuardedCallPolicy['fallback']);
       }
-      const token = breaker.#enter(fn);
-      if (token < 0) return breaker.#refuse(fn, token);
+      let token: number | typeof TURNED_AWAY;
+      try {
+        token = breaker.#enter(fn);
+      } catch (refusal) {
+        return Promise.reject(refusal);
+      }
+      if (token === TURNED_AWAY) return rejectSoon(breaker.#openError());
       let result: R | PromiseLike<R>;
       try {
         result = fn.call(this, ...args);
@@ -465,7 +425,7 @@ export class CircuitBreaker implements Disposable {
    */
   canExecute(): boolean {
     this.#assertLive();
-    return this.#admit() !== REJECTED;
+    return this.#admit() !== TURNED_AWAY;
   }
 
   /**
@@ -478,7 +438,7 @@ export class CircuitBreaker implements Disposable {
    */
   recordSuccess(): void {
     this.#assertLive();
-    this.#succeed(this.#actor.getSnapshot().context.generation);
+    this.#succeed(this.#context().generation);
   }
 
   /**
@@ -491,7 +451,7 @@ export class CircuitBreaker implements Disposable {
    */
   recordFailure(error?: unknown): void {
     this.#assertLive();
-    const { generation } = this.#actor.getSnapshot().context;
+    const { generation } = this.#context();
     const verdict = classifyError(this.#policy ?? NO_POLICY, error);
     if (verdict === 'ignored') this.#ignore(generation);
     else if (verdict === 'success') this.#succeed(generation);
@@ -507,6 +467,7 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   timeUntilRetry(): number | null {
+    if (this.#actor === undefined) return null;
     const { value, context } = this.#actor.getSnapshot();
     if (circuitStateOf(value) !== 'open') return null;
     return Math.max(0, retryDueAt(context) - this.#clock.now());
@@ -521,8 +482,7 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   getStats(): CircuitBreakerStats {
-    this.#flush();
-    const { stats } = this.#actor.getSnapshot().context;
+    const { stats } = this.#flushed().context;
     return { ...stats, lastTransition: stats.lastTransition && { ...stats.lastTransition } };
   }
 
@@ -537,8 +497,7 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   getMetrics(): BreakerMetrics {
-    this.#flush();
-    const { value, context } = this.#actor.getSnapshot();
+    const { value, context } = this.#flushed();
     return measure(circuitStateOf(value), context, this.#clock.now());
   }
 
@@ -572,7 +531,7 @@ export class CircuitBreaker implements Disposable {
    */
   isCostExceeded(maxCost: number): boolean {
     checkAmount('maxCost', maxCost, false);
-    return this.#actor.getSnapshot().context.stats.totalEstimatedCost > maxCost;
+    return this.#context().stats.totalEstimatedCost > maxCost;
   }
 
   /**
@@ -652,39 +611,15 @@ export class CircuitBreaker implements Disposable {
     listener: (event: CircuitBreakerEventOf<T>) => void,
   ): () => void {
     this.#assertLive();
-    if (!EVENT_TYPES.has(type)) {
+    if (!(BREAKER_EVENT_TYPES as readonly string[]).includes(type)) {
       throw new TypeError(
-        `type must be one of ${[...EVENT_TYPES].join(', ')}, got ${describeValue(type)}`,
+        `type must be one of ${BREAKER_EVENT_TYPES.join(', ')}, got ${describeValue(type)}`,
       );
     }
     if (typeof listener !== 'function') {
       throw new TypeError(`listener must be a function, got ${describeValue(listener)}`);
     }
-    const perCall = PER_CALL_EVENTS.has(type);
-    if (perCall) {
-      this.#flush();
-      this.#perCallListeners += 1;
-      this.#fast = false;
-    }
-    const subscription = this.#actor.on(type, (event) => {
-      try {
-        listener(event as CircuitBreakerEventOf<T>);
-      } catch (error) {
-        this.#logger?.warn(
-          `circuit_breaker_listener_error name=${this.name} event=${type} error=${String(error)}`,
-        );
-      }
-    });
-    let active = true;
-    return () => {
-      if (!active) return;
-      active = false;
-      subscription.unsubscribe();
-      if (perCall) {
-        this.#perCallListeners -= 1;
-        this.#fast = !this.#watchedFully && this.#perCallListeners === 0;
-      }
-    };
+    return this.#listeners.add(type, listener as (event: never) => void);
   }
 
   /**
@@ -702,7 +637,7 @@ export class CircuitBreaker implements Disposable {
     this.#disposed = true;
     if (this.#wakeTimer !== undefined) this.#clock.clearTimeout(this.#wakeTimer);
     for (const unsubscribe of this.#unsubscribes) unsubscribe();
-    this.#actor.stop();
+    this.#actor?.stop();
   }
 
   /** Same as {@link CircuitBreaker.dispose}, for `using breaker = new CircuitBreaker()`. */
@@ -716,9 +651,8 @@ export class CircuitBreaker implements Disposable {
    * row of the current state (a state change starts them again).
    */
   toString(): string {
-    this.#flush();
     const { failureThreshold } = this.#config;
-    const { value, context } = this.#actor.getSnapshot();
+    const { value, context } = this.#flushed();
     const retryIn = this.timeUntilRetry();
     const retry = retryIn === null ? '' : `, retryIn=${retryIn}ms`;
     const of = failureThreshold === null ? '' : `/${failureThreshold}`;
@@ -736,28 +670,17 @@ export class CircuitBreaker implements Disposable {
    * as a synchronous throw.
    */
 
-  /** Admits a call: its generation (>= 0), or a negative code for `#refuse`. */
-  #enter(fn: unknown): number {
-    if (typeof fn !== 'function') return NOT_A_FUNCTION;
-    if (this.#disposed) return DISPOSED;
-    try {
-      return this.#admit();
-    } catch (error) {
-      handoff = error;
-      return BROKEN;
+  /**
+   * Admits a call: the generation it starts in, or `TURNED_AWAY` when the circuit refuses it.
+   * Throws (for the entry point to turn into a rejection) when `fn` is not a function, the
+   * breaker is disposed, or admitting itself failed (a throwing clock, say).
+   */
+  #enter(fn: unknown): number | typeof TURNED_AWAY {
+    if (typeof fn !== 'function') {
+      throw new TypeError(`fn must be a function, got ${describeValue(fn)}`);
     }
-  }
-
-  /** The rejection for a call `#enter` did not admit. */
-  #refuse(fn: unknown, code: number): Promise<never> {
-    if (code === REJECTED) return rejectSoon(this.#openError());
-    if (code === NOT_A_FUNCTION) {
-      return Promise.reject(new TypeError(`fn must be a function, got ${describeValue(fn)}`));
-    }
-    if (code === DISPOSED) return Promise.reject(new CircuitBreakerDisposedError(this.name));
-    const error = handoff;
-    handoff = undefined;
-    return Promise.reject(error);
+    if (this.#disposed) throw new CircuitBreakerDisposedError(this.name);
+    return this.#admit();
   }
 
   /** `fn` threw synchronously: a failure, rethrown as the call's rejection. */
@@ -840,13 +763,19 @@ export class CircuitBreaker implements Disposable {
     signal: AbortSignal | undefined,
     fallback: GuardedCallPolicy['fallback'],
   ): Promise<R> {
-    return this.#guarded(fn, (callSignal) => fn({ signal: callSignal }), signal, fallback, []);
+    return this.#guarded(
+      fn,
+      (callSignal) => fn(new LazyExecuteContext(callSignal)),
+      signal,
+      fallback,
+      [],
+    );
   }
 
   /** The path of calls under per-call policies (see `runGuardedCall`). */
   #guarded<R>(
     fn: unknown,
-    invoke: (signal: AbortSignal) => R | PromiseLike<R>,
+    invoke: (signal: () => AbortSignal) => R | PromiseLike<R>,
     signal: AbortSignal | undefined,
     fallback: GuardedCallPolicy['fallback'],
     args: readonly unknown[],
@@ -868,6 +797,7 @@ export class CircuitBreaker implements Disposable {
     this.#hooks ??= {
       name: this.#config.name,
       clock: this.#clock,
+      errorStacks: this.#errorStacks,
       admit: () => {
         this.#assertLive();
         return this.#admit();
@@ -879,15 +809,10 @@ export class CircuitBreaker implements Disposable {
       cancel: (generation) => this.#cancel(generation),
       fellBack: () => {
         // A fallback never moves the machine: always counted here, folded in on the next read.
-        if (!this.#disposed) this.#foldedFallbacks += 1;
+        if (!this.#disposed) this.#fold.fallbacks += 1;
       },
     };
     return this.#hooks;
-  }
-
-  /** The flat state of the machine now. */
-  #stateNow(): CircuitState {
-    return circuitStateOf(this.#actor.getSnapshot().value);
   }
 
   /** A call's caller gave up: give back the probe slot it may hold; count nothing. */
@@ -900,15 +825,17 @@ export class CircuitBreaker implements Disposable {
   #ignore(generation: number): void {
     if (this.#disposed) return;
     if (this.#fast && this.#busy === 0 && this.#stateNow() !== 'halfOpen') {
-      this.#foldedIgnored += 1;
+      this.#fold.ignored += 1;
       return;
     }
     this.#send({ type: 'IGNORE', generation });
   }
 
   /** Lets a call in (returning the generation it starts in) or counts a rejection. */
-  #admit(): number {
-    let snapshot = this.#actor.getSnapshot();
+  #admit(): number | typeof TURNED_AWAY {
+    const actor = this.#actor;
+    if (actor === undefined) return this.#context().generation; // closed, by definition
+    let snapshot = actor.getSnapshot();
     let state = circuitStateOf(snapshot.value);
     if (state === 'closed' || state === 'disabled') return snapshot.context.generation;
     if (
@@ -916,63 +843,63 @@ export class CircuitBreaker implements Disposable {
       (state === 'forcedOpen' ||
         (state === 'open' && this.#clock.now() < retryDueAt(snapshot.context)))
     ) {
-      this.#foldedRejections += 1;
-      return REJECTED;
+      return this.#turnAway(state);
     }
     if (this.#busy > 0) {
       // Called from a listener: a REQUEST would only be queued, and could take a probe slot
       // after we answered. Turn the call away instead; a later call probes as usual.
-      this.#foldedRejections += 1;
-      return REJECTED;
+      return this.#turnAway(state);
     }
     this.#send({ type: 'REQUEST', at: this.#clock.now() });
     const inFlightBefore = state === 'halfOpen' ? snapshot.context.halfOpenInFlight : 0;
-    snapshot = this.#actor.getSnapshot();
+    snapshot = actor.getSnapshot();
     state = circuitStateOf(snapshot.value);
     return state === 'halfOpen' && snapshot.context.halfOpenInFlight > inFlightBefore
       ? snapshot.context.generation
-      : REJECTED;
+      : TURNED_AWAY;
+  }
+
+  /** A rejection counted here rather than by the machine (it cannot move it). */
+  #turnAway(state: CircuitState): typeof TURNED_AWAY {
+    this.#fold.rejections += 1;
+    if (this.#listeners.perCall > 0 && this.#listeners.has('reject')) {
+      this.#listeners.emit({ type: 'reject', at: this.#clock.now(), state });
+    }
+    return TURNED_AWAY;
   }
 
   /*
-   * Settling. An outcome is folded (counted here, see the class comment) only when the rules
-   * of `src/machine/rules.ts` prove it cannot move the machine: a fast success in `closed` or
-   * `disabled`, a failure below the consecutive threshold when no rate window is kept.
-   * Everything else, late results with a window among them, goes to the machine as an event.
+   * Settling. An outcome is folded (counted here, see `OutcomeFold`) only when the machine's
+   * rules prove it cannot move the machine (`successVerdict`, `failureVerdict`); everything else
+   * goes to the machine as an event. A folded outcome's per-call event is emitted here.
    */
 
   #succeed(generation: number, slow = false): void {
     if (this.#disposed) return;
     if (this.#fast && this.#busy === 0 && !slow) {
-      const { value, context } = this.#actor.getSnapshot();
-      const late = isLateResult(context, generation);
-      const state = circuitStateOf(value);
-      if (
-        (late && context.window === null) ||
-        (!late && (state === 'closed' || state === 'disabled'))
-      ) {
-        if (context.config.slidingWindow?.type === 'time') this.#foldInBucket(context.config);
-        this.#foldedSuccesses += 1;
-        if (!late) this.#foldedConsecutive = 0;
+      const verdict = successVerdict(this.#stateNow(), this.#context(), generation);
+      if (verdict !== 'send') {
+        const fold = this.#fold;
+        const { slidingWindow } = this.#config;
+        let at: number | undefined;
+        if (slidingWindow?.type === 'time') {
+          at = this.#clock.now();
+          if (fold.needsFlushBefore(this.#config, at)) this.#flush();
+          fold.at ??= at;
+        }
+        fold.successes += 1;
+        if (verdict === 'current') fold.consecutive = 0;
+        if (this.#listeners.perCall > 0 && this.#listeners.has('success')) {
+          this.#listeners.emit({
+            type: 'success',
+            at: at ?? this.#clock.now(),
+            late: verdict === 'late',
+          });
+        }
         return;
       }
     }
     this.#send({ type: 'SUCCESS', at: this.#clock.now(), generation, slow });
-  }
-
-  /**
-   * Folded successes all go into the time-window bucket of `#foldedAt`; one that falls in a
-   * later bucket flushes the earlier ones first.
-   */
-  #foldInBucket(config: CircuitBreakerConfig): void {
-    const now = this.#clock.now();
-    if (
-      this.#foldedAt !== null &&
-      bucketStart(config, now) !== bucketStart(config, this.#foldedAt)
-    ) {
-      this.#flush();
-    }
-    this.#foldedAt ??= now;
   }
 
   #fail(generation: number, error: unknown, slow = false, timeout = false): void {
@@ -980,20 +907,18 @@ export class CircuitBreaker implements Disposable {
     const at = this.#clock.now();
     const retryAfter = this.#retryAfter === undefined ? undefined : this.#askRetryAfter(error);
     if (this.#fast && this.#busy === 0 && !slow && retryAfter === undefined) {
-      const { value, context } = this.#actor.getSnapshot();
-      const late = isLateResult(context, generation);
-      const state = circuitStateOf(value);
-      const consecutive = (this.#foldedConsecutive ?? context.stats.consecutiveFailures) + 1;
-      if (
-        context.window === null &&
-        (late ||
-          state === 'disabled' ||
-          (state === 'closed' && !reachesFailureThreshold(context.config, consecutive)))
-      ) {
-        this.#foldedFailures += 1;
-        if (timeout) this.#foldedTimeouts += 1;
-        this.#foldedLastFailureAt = at;
-        if (!late) this.#foldedConsecutive = consecutive;
+      const fold = this.#fold;
+      const context = this.#context();
+      const consecutive = (fold.consecutive ?? context.stats.consecutiveFailures) + 1;
+      const verdict = failureVerdict(this.#stateNow(), context, generation, consecutive);
+      if (verdict !== 'send') {
+        fold.failures += 1;
+        if (timeout) fold.timeouts += 1;
+        fold.lastFailureAt = at;
+        if (verdict === 'current') fold.consecutive = consecutive;
+        if (this.#listeners.perCall > 0 && this.#listeners.has('failure')) {
+          this.#listeners.emit({ type: 'failure', at, late: verdict === 'late', error });
+        }
         return;
       }
     }
@@ -1035,61 +960,66 @@ export class CircuitBreaker implements Disposable {
 
   /** Sends an event to the machine, folding the local tally in first. */
   #send(event: CircuitBreakerEvent): void {
+    const actor = this.#host();
     this.#flush();
-    this.#dispatch(event);
-  }
-
-  #dispatch(event: CircuitBreakerEvent): void {
     this.#busy += 1;
     try {
-      this.#actor.send(event);
+      actor.send(event);
     } finally {
       this.#busy -= 1;
     }
   }
 
   /**
-   * Folds the locally counted outcomes into the machine as one `TALLY` event. The fields are
-   * cleared before the send, so a listener that reads the stats during it cannot fold them twice.
+   * Folds the locally counted outcomes into the machine as one `TALLY` event. The counts are
+   * taken before the send, so a listener that reads the stats during it cannot fold them twice.
    */
   #flush(): void {
-    const successes = this.#foldedSuccesses;
-    const failures = this.#foldedFailures;
-    const rejections = this.#foldedRejections;
-    const ignored = this.#foldedIgnored;
-    const fallbacks = this.#foldedFallbacks;
-    if (successes + failures + rejections + ignored + fallbacks === 0) return;
-    if (this.#disposed || this.#busy > 0) return;
-    const event: CircuitBreakerEvent = {
-      type: 'TALLY',
-      at: this.#foldedAt ?? this.#clock.now(),
-      successes,
-      failures,
-      rejections,
-      ignored,
-      timeouts: this.#foldedTimeouts,
-      fallbacks,
-      lastFailureAt: this.#foldedLastFailureAt,
-      consecutiveFailures: this.#foldedConsecutive,
-    };
-    this.#foldedSuccesses = 0;
-    this.#foldedFailures = 0;
-    this.#foldedRejections = 0;
-    this.#foldedIgnored = 0;
-    this.#foldedTimeouts = 0;
-    this.#foldedFallbacks = 0;
-    this.#foldedLastFailureAt = null;
-    this.#foldedConsecutive = null;
-    this.#foldedAt = null;
-    this.#dispatch(event);
+    if (this.#fold.empty || this.#disposed || this.#busy > 0) return;
+    const actor = this.#host();
+    const tally = this.#fold.take(this.#clock.now());
+    this.#busy += 1;
+    try {
+      actor.send(tally);
+    } finally {
+      this.#busy -= 1;
+    }
+  }
+
+  /** The machine's snapshot with everything folded so far counted in. */
+  #flushed() {
+    const actor = this.#host();
+    this.#flush();
+    return actor.getSnapshot();
   }
 
   #openError(): CircuitOpenError {
-    return new CircuitOpenError(this.name, this.#stateNow(), this.timeUntilRetry());
+    return new CircuitOpenError(
+      this.name,
+      this.#stateNow(),
+      this.timeUntilRetry(),
+      this.#errorStacks,
+    );
   }
 
   #assertLive(): void {
     if (this.#disposed) throw new CircuitBreakerDisposedError(this.name);
+  }
+}
+
+/**
+ * What `execute` hands its `fn` under per-call policies: the signal is made when `fn` first
+ * reads it, so a call that never does costs no `AbortController`.
+ */
+class LazyExecuteContext implements ExecuteContext {
+  readonly #signal: () => AbortSignal;
+
+  constructor(signal: () => AbortSignal) {
+    this.#signal = signal;
+  }
+
+  get signal(): AbortSignal {
+    return this.#signal();
   }
 }
 

@@ -1,14 +1,19 @@
 import type { BreakerClock } from './clock.js';
 import { CircuitTimeoutError } from './errors.js';
 
+/** What admission answers when the circuit turns a call away. */
+export const TURNED_AWAY: unique symbol = Symbol('turned away');
+
 /**
  * What a guarded call needs from its breaker. `admit` returns the generation the call starts in
- * or -1 when the circuit turns it away; the settle hooks record the outcome.
+ * or {@link TURNED_AWAY}; the settle hooks record the outcome.
  */
 export interface GuardedCallHooks {
   readonly name: string;
   readonly clock: BreakerClock;
-  admit(): number;
+  /** Whether the breaker's own errors capture a stack trace (`errorStacks`). */
+  readonly errorStacks: boolean;
+  admit(): number | typeof TURNED_AWAY;
   openError(): Error;
   succeed(generation: number, slow: boolean): void;
   fail(generation: number, error: unknown, slow: boolean, timeout: boolean): void;
@@ -72,7 +77,7 @@ export function signalThatNeverAborts(): AbortSignal {
 export function runGuardedCall<R>(
   hooks: GuardedCallHooks,
   policy: GuardedCallPolicy,
-  invoke: (signal: AbortSignal) => R | PromiseLike<R>,
+  invoke: (signal: () => AbortSignal) => R | PromiseLike<R>,
   callerSignal: AbortSignal | undefined,
   args: readonly unknown[],
 ): Promise<R> {
@@ -88,15 +93,30 @@ export function runGuardedCall<R>(
       }
     };
     if (callerSignal?.aborted) return reject(callerSignal.reason);
-    const generation = hooks.admit();
-    if (generation < 0) return answer(hooks.openError());
+    const admitted = hooks.admit();
+    if (admitted === TURNED_AWAY) return answer(hooks.openError());
+    const generation = admitted;
 
     const { clock } = hooks;
     const started = policy.slowCallDuration === null ? 0 : clock.now();
     const isSlow = () =>
       policy.slowCallDuration !== null && clock.now() - started >= policy.slowCallDuration;
-    // Only a timeout needs a signal of our own; the caller's alone is handed on as it is.
-    const controller = policy.callTimeout !== null ? new AbortController() : undefined;
+    // Only a timeout needs a signal of our own, and only once `fn` asks for it (`call` and
+    // `wrap` never do): the caller's alone is handed on as it is.
+    let controller: AbortController | undefined;
+    let abortedWith: { reason: unknown } | undefined;
+    const abort = (reason: unknown) => {
+      abortedWith = { reason };
+      controller?.abort(reason);
+    };
+    const signal = (): AbortSignal => {
+      if (policy.callTimeout === null) return callerSignal ?? signalThatNeverAborts();
+      if (controller === undefined) {
+        controller = new AbortController();
+        if (abortedWith !== undefined) controller.abort(abortedWith.reason);
+      }
+      return controller.signal;
+    };
     let settled = false;
     let timer: unknown;
     const finish = (): boolean => {
@@ -110,7 +130,7 @@ export function runGuardedCall<R>(
       if (!finish()) return;
       const reason = callerSignal?.reason;
       hooks.cancel(generation);
-      controller?.abort(reason);
+      abort(reason);
       reject(reason);
     }
     callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
@@ -119,9 +139,9 @@ export function runGuardedCall<R>(
       timer = clock.setTimeout(() => {
         timer = undefined;
         if (!finish()) return;
-        const error = new CircuitTimeoutError(hooks.name, timeout);
+        const error = new CircuitTimeoutError(hooks.name, timeout, hooks.errorStacks);
         hooks.fail(generation, error, policy.slowCallDuration !== null, true);
-        controller?.abort(error);
+        abort(error);
         answer(error);
       }, timeout);
     }
@@ -162,10 +182,7 @@ export function runGuardedCall<R>(
       answer(error);
     };
     try {
-      Promise.resolve(invoke(controller?.signal ?? callerSignal ?? signalThatNeverAborts())).then(
-        onValue,
-        onError,
-      );
+      Promise.resolve(invoke(signal)).then(onValue, onError);
     } catch (error) {
       onError(error);
     }

@@ -1,0 +1,116 @@
+/**
+ * Listeners of `breaker.on(type, listener)`. The machine's events reach them through one
+ * subscription to the actor; the per-call events of outcomes the service folds (which never
+ * reach the machine) are emitted here directly, in the order they happen, so watching a breaker
+ * costs no XState event per call.
+ */
+import type { CircuitBreakerEmitted } from '../machine/types.js';
+import type { BreakerLogger } from './logger.js';
+
+/**
+ * Names of the events `CircuitBreaker.on` accepts, as a list.
+ *
+ * @example
+ * ```ts
+ * BREAKER_EVENT_TYPES.includes('open'); // true
+ * ```
+ */
+export const BREAKER_EVENT_TYPES = [
+  'stateChange',
+  'open',
+  'halfOpen',
+  'close',
+  'success',
+  'failure',
+  'reject',
+] as const satisfies readonly CircuitBreakerEmitted['type'][];
+
+/**
+ * Names of the events `CircuitBreaker.on` accepts.
+ *
+ * @example
+ * ```ts
+ * const type: CircuitBreakerEventType = 'open';
+ * ```
+ */
+export type CircuitBreakerEventType = (typeof BREAKER_EVENT_TYPES)[number];
+
+/**
+ * The payload a listener of `type` receives.
+ *
+ * @example
+ * ```ts
+ * const onChange = (e: CircuitBreakerEventOf<'stateChange'>) => console.log(e.from, '->', e.to);
+ * ```
+ */
+export type CircuitBreakerEventOf<T extends CircuitBreakerEventType> = Extract<
+  CircuitBreakerEmitted,
+  { type: T }
+>;
+
+type AnyListener = (event: never) => void;
+
+/**
+ * Where a listener's error goes when no logger is given: the console's error stream, so it is
+ * never silently lost (and, unlike a rethrow, never takes the process down).
+ */
+function reportListenerError(message: string, error: unknown): void {
+  console.error(message, error);
+}
+
+export class BreakerListeners {
+  readonly #byType = new Map<string, Set<AnyListener>>();
+  readonly #name: string;
+  readonly #logger: BreakerLogger | undefined;
+  /** Listeners of `success`, `failure` and `reject`, the per-call events, counted. */
+  perCall = 0;
+
+  constructor(name: string, logger: BreakerLogger | undefined) {
+    this.#name = name;
+    this.#logger = logger;
+  }
+
+  /** Adds `listener` for `type`; returns a function that removes it (once). */
+  add(type: CircuitBreakerEventType, listener: AnyListener): () => void {
+    let listeners = this.#byType.get(type);
+    if (listeners === undefined) {
+      listeners = new Set();
+      this.#byType.set(type, listeners);
+    }
+    // A wrapper per registration, so the same function added twice is called twice.
+    const entry: AnyListener = (event) => listener(event);
+    listeners.add(entry);
+    const perCall = type === 'success' || type === 'failure' || type === 'reject';
+    if (perCall) this.perCall += 1;
+    let active = true;
+    return () => {
+      if (!active) return;
+      active = false;
+      listeners.delete(entry);
+      if (perCall) this.perCall -= 1;
+    };
+  }
+
+  /** True when anyone listens to `type`. */
+  has(type: CircuitBreakerEventType): boolean {
+    return (this.#byType.get(type)?.size ?? 0) > 0;
+  }
+
+  /**
+   * Calls the listeners of `event.type`. One that throws does not stop the others or the
+   * breaker; its error goes to `logger.warn`, or without a logger to `console.error`.
+   */
+  emit(event: CircuitBreakerEmitted): void {
+    const listeners = this.#byType.get(event.type);
+    if (listeners === undefined || listeners.size === 0) return;
+    for (const listener of listeners) {
+      try {
+        (listener as (event: CircuitBreakerEmitted) => void)(event);
+      } catch (error) {
+        const message = `circuit_breaker_listener_error name=${this.#name} event=${event.type} error=${String(error)}`;
+        if (this.#logger) this.#logger.warn(message);
+        else reportListenerError(message, error);
+      }
+    }
+  }
+}
