@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     diagram: 'src/diagram/index.ts',
     redis: 'src/redis/index.ts',
+    dashboard: 'src/dashboard/index.ts',
     prometheus: 'src/metrics/prometheus.ts',
     opentelemetry: 'src/metrics/opentelemetry.ts',
   },
@@ -13,5 +14,5 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node18',
-  external: ['xstate', 'redis', 'ioredis', 'prom-client', '@opentelemetry/api'],
+  external: ['xstate', 'redis', 'ioredis', '@viz-js/viz', 'prom-client', '@opentelemetry/api'],
 });

@@ -3,8 +3,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
 /**
  * Stryker's workers set STRYKER_MUTATOR_WORKER. Under Stryker the suite skips what does not test
  * `src/` in-process: the built-package tests (they run `dist/`, which the global setup builds)
- * the real-network fault injection (seconds of wall-clock time per mutant) and the tests on a real
- * redis-server (src/redis is not mutated).
+ * the real-network fault injection (seconds of wall-clock time per mutant), the tests on a real
+ * redis-server (src/redis is not mutated) and the dashboard's browser and process tests.
  */
 const underStryker = process.env.STRYKER_MUTATOR_WORKER !== undefined;
 
@@ -17,6 +17,8 @@ export default defineConfig({
           'test/package.test.ts',
           'test/fault-injection.test.ts',
           'test/redis/**',
+          'test/dashboard-browser.test.ts',
+          'test/dashboard-process.test.ts',
         ]
       : configDefaults.exclude,
     environment: 'node',
@@ -25,6 +27,8 @@ export default defineConfig({
     coverage: {
       provider: 'v8',
       include: ['src/**'],
+      // The dashboard page's script runs in the browser (test/dashboard-browser.test.ts).
+      exclude: ['src/dashboard/client/app.ts'],
       reporter: ['text-summary'],
       thresholds: {
         statements: 95,

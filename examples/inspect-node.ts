@@ -12,7 +12,8 @@
  * 8080, or a free port when 8080 is taken; 0 picks a free one), `--no-open` (print the address
  * instead of opening a browser). Ctrl-C stops early. The inspector UI itself loads from
  * https://stately.ai/inspect, so the browser needs the internet; the server keeps the last 200
- * messages and replays them to a tab that connects late.
+ * messages and replays them to a tab that connects late. Offline, `npm run dashboard`
+ * (examples/dashboard.ts) shows breakers and any actor with no internet.
  *
  * The process ends by itself once the breaker is disposed. Three things would otherwise keep it
  * alive; `shutDown` deals with each, using the helpers below (also used by test/inspect.test.ts):

@@ -10,4 +10,5 @@
  * @packageDocumentation
  */
 export * from './machine/index.js';
+export * from './registry/breaker-registry.js';
 export * from './service/index.js';

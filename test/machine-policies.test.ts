@@ -84,12 +84,13 @@ describe('failure rate over a count window', () => {
     expect(m.ctx().window).toMatchObject({ calls: 0, failures: 0 });
   });
 
-  it('counts folded successes (TALLY) into the window', () => {
+  it('replays the folded outcomes of a TALLY into the window, in order', () => {
     const m = start(input);
     m.play('FF');
     m.actor.send({
       type: 'TALLY',
       at: 0,
+      outcomes: [0, 0, 6],
       successes: 6,
       failures: 0,
       rejections: 0,

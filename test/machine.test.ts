@@ -237,6 +237,7 @@ describe('circuitBreakerMachine', () => {
     m.actor.send({
       type: 'TALLY',
       at: 0,
+      outcomes: [],
       successes: 3,
       failures: 2,
       rejections: 1,
@@ -256,6 +257,7 @@ describe('circuitBreakerMachine', () => {
     m.actor.send({
       type: 'TALLY',
       at: 0,
+      outcomes: [],
       successes: 0,
       failures: 0,
       rejections: 4,

@@ -5,6 +5,7 @@
  * `main.ts` is bundled with esbuild (already installed: tsup and tsx are built on it) on every
  * request for `/main.js`, so an edit shows on reload. Everything runs offline except the
  * Stately inspector itself, which the page opens from https://stately.ai/inspect. Ctrl-C stops.
+ * Offline, `npm run dashboard` (examples/dashboard.ts) draws breakers and any actor with no internet.
  */
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';

@@ -10,7 +10,7 @@ import {
 } from './context.js';
 import { eventTime, guards, outcomeCode } from './guards.js';
 import { type CircuitBreakerInput, MAX_TIMEOUT_MS } from './options.js';
-import { recordInWindow } from './rules.js';
+import { cloneWindow, pushOutcome, recordInWindow } from './rules.js';
 import type {
   CircuitBreakerContext,
   CircuitBreakerEmitted,
@@ -144,8 +144,20 @@ export const circuitBreakerMachine = setup({
     applyTally: assign(({ context, event }) => {
       if (event.type !== 'TALLY') return {};
       const next = tallied(context, event);
-      if (context.window !== null && event.successes > 0) {
-        next.window = recordInWindow(context.window, context.config, 0, event.at, event.successes);
+      const { outcomes } = event;
+      if (context.window !== null && outcomes.length > 0) {
+        // Replayed through the same rule the folder pushed them through, in the same order.
+        const window = cloneWindow(context.window);
+        for (let i = 0; i + 2 < outcomes.length; i += 3) {
+          pushOutcome(
+            window,
+            context.config,
+            outcomes[i] ?? 0,
+            outcomes[i + 1] ?? 0,
+            outcomes[i + 2],
+          );
+        }
+        next.window = window;
       }
       return next;
     }),

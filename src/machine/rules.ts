@@ -118,16 +118,69 @@ export function bucketStart(config: CircuitBreakerConfig, at: number): number {
   return Math.floor(at / width) * width;
 }
 
-/** The time-window buckets still inside the window at time `at`. */
-function liveBuckets(
-  config: CircuitBreakerConfig,
-  buckets: WindowBucket[],
-  at: number,
-): WindowBucket[] {
+/** Start of the oldest time-window bucket still inside the window at time `at`. */
+function oldestLiveBucket(config: CircuitBreakerConfig, at: number): number {
   const window = config.slidingWindow;
-  if (window?.type !== 'time') return buckets;
-  const oldest = bucketStart(config, at) - (window.duration - window.duration / window.buckets);
-  return buckets.filter((bucket) => bucket.start >= oldest);
+  if (window?.type !== 'time') return Number.NEGATIVE_INFINITY;
+  return bucketStart(config, at) - (window.duration - window.duration / window.buckets);
+}
+
+/** A copy of a window state that shares nothing with it. */
+export function cloneWindow(state: WindowState): WindowState {
+  if (state.type === 'time') {
+    return { type: 'time', buckets: state.buckets.map((bucket) => ({ ...bucket })) };
+  }
+  return { ...state, outcomes: state.outcomes.slice() };
+}
+
+/**
+ * Adds `times` calls with outcome `code` at time `at` to `state`, in place. The one rule of how
+ * a window moves: the machine applies it to a copy (`recordInWindow`), the service's folder to
+ * its mirror of the machine's window, and a `TALLY` replays the folded outcomes through it.
+ */
+export function pushOutcome(
+  state: WindowState,
+  config: CircuitBreakerConfig,
+  code: number,
+  at: number,
+  times = 1,
+): void {
+  const failure = code & OUTCOME_FAILURE ? 1 : 0;
+  const slow = code & OUTCOME_SLOW ? 1 : 0;
+  if (state.type === 'time') {
+    const start = bucketStart(config, at);
+    const { buckets } = state;
+    const oldest = oldestLiveBucket(config, at);
+    let expired = 0;
+    while (expired < buckets.length && (buckets[expired]?.start ?? 0) < oldest) expired += 1;
+    if (expired > 0) buckets.splice(0, expired);
+    let last = buckets.at(-1);
+    if (last?.start !== start) {
+      last = { start, calls: 0, failures: 0, slowCalls: 0 };
+      buckets.push(last);
+    }
+    last.calls += times;
+    last.failures += failure * times;
+    last.slowCalls += slow * times;
+    return;
+  }
+  const size = config.slidingWindow?.type === 'count' ? config.slidingWindow.size : 1;
+  const { outcomes } = state;
+  // Past `size` pushes the ring holds nothing older, so later pushes only rotate it.
+  for (let i = 0; i < Math.min(times, size); i++) {
+    if (outcomes.length < size) {
+      outcomes.push(code);
+      state.calls += 1;
+    } else {
+      const evicted = outcomes[state.next] ?? 0;
+      state.failures -= evicted & OUTCOME_FAILURE ? 1 : 0;
+      state.slowCalls -= evicted & OUTCOME_SLOW ? 1 : 0;
+      outcomes[state.next] = code;
+    }
+    state.failures += failure;
+    state.slowCalls += slow;
+    state.next = (state.next + 1) % size;
+  }
 }
 
 /** Adds `times` calls with outcome `code` at time `at`; returns a new window state. */
@@ -138,41 +191,44 @@ export function recordInWindow(
   at: number,
   times = 1,
 ): WindowState {
+  const next = cloneWindow(state);
+  pushOutcome(next, config, code, at, times);
+  return next;
+}
+
+/**
+ * The window's totals at `at` as they would be with one more call of outcome `code`, computed
+ * without changing or copying the window (the guards and the folder ask it on every outcome).
+ */
+export function countsAfter(
+  state: WindowState,
+  config: CircuitBreakerConfig,
+  code: number,
+  at: number,
+): WindowCounts {
   const failure = code & OUTCOME_FAILURE ? 1 : 0;
   const slow = code & OUTCOME_SLOW ? 1 : 0;
-  if (state.type === 'time') {
-    const start = bucketStart(config, at);
-    const buckets = liveBuckets(config, state.buckets, at);
-    const last = buckets.at(-1);
-    const bucket =
-      last?.start === start ? { ...last } : { start, calls: 0, failures: 0, slowCalls: 0 };
-    bucket.calls += times;
-    bucket.failures += failure * times;
-    bucket.slowCalls += slow * times;
+  if (state.type === 'count') {
+    const size = config.slidingWindow?.type === 'count' ? config.slidingWindow.size : 1;
+    if (state.outcomes.length < size) {
+      return {
+        calls: state.calls + 1,
+        failures: state.failures + failure,
+        slowCalls: state.slowCalls + slow,
+      };
+    }
+    const evicted = state.outcomes[state.next] ?? 0;
     return {
-      type: 'time',
-      buckets: last?.start === start ? [...buckets.slice(0, -1), bucket] : [...buckets, bucket],
+      calls: state.calls,
+      failures: state.failures + failure - (evicted & OUTCOME_FAILURE ? 1 : 0),
+      slowCalls: state.slowCalls + slow - (evicted & OUTCOME_SLOW ? 1 : 0),
     };
   }
-  const size = config.slidingWindow?.type === 'count' ? config.slidingWindow.size : 1;
-  const outcomes = state.outcomes.slice();
-  let { next, calls, failures, slowCalls } = state;
-  // Past `size` pushes the ring holds nothing older, so later pushes only rotate it.
-  for (let i = 0; i < Math.min(times, size); i++) {
-    if (outcomes.length < size) {
-      outcomes.push(code);
-      calls += 1;
-    } else {
-      const evicted = outcomes[next] ?? 0;
-      failures -= evicted & OUTCOME_FAILURE ? 1 : 0;
-      slowCalls -= evicted & OUTCOME_SLOW ? 1 : 0;
-      outcomes[next] = code;
-    }
-    failures += failure;
-    slowCalls += slow;
-    next = (next + 1) % size;
-  }
-  return { type: 'count', outcomes, next, calls, failures, slowCalls };
+  const totals = windowCounts(state, config, at);
+  totals.calls += 1;
+  totals.failures += failure;
+  totals.slowCalls += slow;
+  return totals;
 }
 
 /** The window's totals at time `at`. */
@@ -184,7 +240,9 @@ export function windowCounts(
   if (state.type === 'count')
     return { calls: state.calls, failures: state.failures, slowCalls: state.slowCalls };
   const totals = { calls: 0, failures: 0, slowCalls: 0 };
-  for (const bucket of liveBuckets(config, state.buckets, at)) {
+  const oldest = oldestLiveBucket(config, at);
+  for (const bucket of state.buckets) {
+    if (bucket.start < oldest) continue;
     totals.calls += bucket.calls;
     totals.failures += bucket.failures;
     totals.slowCalls += bucket.slowCalls;
@@ -224,8 +282,7 @@ export function countsWith(
   at: number,
 ): WindowCounts | null {
   if (context.window === null) return null;
-  const after = recordInWindow(context.window, context.config, code, at);
-  return windowCounts(after, context.config, at);
+  return countsAfter(context.window, context.config, code, at);
 }
 
 /**

@@ -257,8 +257,13 @@ export type CircuitBreakerEvent =
   /** Counts folded by the service since the last event (see `CircuitBreaker`). */
   | {
       type: 'TALLY';
-      /** Time of the folded successes (all in one time-window bucket). */
+      /** When the tally was taken. */
       at: number;
+      /**
+       * The folded calls the sliding window records, in order, as runs of three numbers:
+       * outcome code, time, and how many calls in a row (empty without a window).
+       */
+      outcomes: number[];
       successes: number;
       failures: number;
       rejections: number;

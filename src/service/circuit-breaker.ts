@@ -6,7 +6,13 @@ import {
   MAX_TIMEOUT_MS,
   resolveBreakerConfig,
 } from '../machine/options.js';
-import { circuitStateOf, measure, retryDueAt } from '../machine/rules.js';
+import {
+  circuitStateOf,
+  measure,
+  OUTCOME_FAILURE,
+  OUTCOME_SLOW,
+  retryDueAt,
+} from '../machine/rules.js';
 import type {
   BreakerMetrics,
   CircuitBreakerContext,
@@ -18,7 +24,7 @@ import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
 import type { ResetTimeoutFunction } from './backoff.js';
 import { type BreakerClock, checkClock, systemClock } from './clock.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
-import { failureVerdict, OutcomeFold, successVerdict } from './fold.js';
+import { OutcomeFold } from './fold.js';
 import {
   classifyError,
   type GuardedCallHooks,
@@ -876,26 +882,30 @@ export class CircuitBreaker implements Disposable {
 
   #succeed(generation: number, slow = false): void {
     if (this.#disposed) return;
-    if (this.#fast && this.#busy === 0 && !slow) {
-      const verdict = successVerdict(this.#stateNow(), this.#context(), generation);
+    if (this.#fast && this.#busy === 0) {
+      const fold = this.#fold;
+      const snapshot = this.#actor?.getSnapshot();
+      const context = snapshot === undefined ? this.#context() : snapshot.context;
+      const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
+      const code = slow ? OUTCOME_SLOW : 0;
+      // Only a slow success or a time window needs the time; a plain success reads no clock.
+      const at =
+        code !== 0 || context.config.slidingWindow?.type === 'time' ? this.#clock.now() : 0;
+      const verdict = fold.verdict(state, context, generation, code, at);
       if (verdict !== 'send') {
-        const fold = this.#fold;
-        const { slidingWindow } = this.#config;
-        let at: number | undefined;
-        if (slidingWindow?.type === 'time') {
-          at = this.#clock.now();
-          if (fold.needsFlushBefore(this.#config, at)) this.#flush();
-          fold.at ??= at;
-        }
         fold.successes += 1;
-        if (verdict === 'current') fold.consecutive = 0;
+        if (verdict === 'current') {
+          fold.consecutive = 0;
+          fold.record(context, code, at);
+        }
         if (this.#listeners.perCall > 0 && this.#listeners.has('success')) {
           this.#listeners.emit({
             type: 'success',
-            at: at ?? this.#clock.now(),
+            at: at || this.#clock.now(),
             late: verdict === 'late',
           });
         }
+        if (fold.full) this.#flush();
         return;
       }
     }
@@ -906,19 +916,25 @@ export class CircuitBreaker implements Disposable {
     if (this.#disposed) return;
     const at = this.#clock.now();
     const retryAfter = this.#retryAfter === undefined ? undefined : this.#askRetryAfter(error);
-    if (this.#fast && this.#busy === 0 && !slow && retryAfter === undefined) {
+    if (this.#fast && this.#busy === 0 && retryAfter === undefined) {
       const fold = this.#fold;
-      const context = this.#context();
-      const consecutive = (fold.consecutive ?? context.stats.consecutiveFailures) + 1;
-      const verdict = failureVerdict(this.#stateNow(), context, generation, consecutive);
+      const snapshot = this.#actor?.getSnapshot();
+      const context = snapshot === undefined ? this.#context() : snapshot.context;
+      const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
+      const code = OUTCOME_FAILURE | (slow ? OUTCOME_SLOW : 0);
+      const verdict = fold.verdict(state, context, generation, code, at);
       if (verdict !== 'send') {
         fold.failures += 1;
         if (timeout) fold.timeouts += 1;
         fold.lastFailureAt = at;
-        if (verdict === 'current') fold.consecutive = consecutive;
+        if (verdict === 'current') {
+          fold.consecutive = (fold.consecutive ?? context.stats.consecutiveFailures) + 1;
+          fold.record(context, code, at);
+        }
         if (this.#listeners.perCall > 0 && this.#listeners.has('failure')) {
           this.#listeners.emit({ type: 'failure', at, late: verdict === 'late', error });
         }
+        if (fold.full) this.#flush();
         return;
       }
     }

@@ -2,10 +2,22 @@
  * The outcome folder. Outcomes that provably cannot move the machine are counted here instead
  * of being sent, and handed to the machine as one `TALLY` before anything reads it. Whether an
  * outcome "cannot move the machine" is answered by the machine's own pure rules
- * (`src/machine/rules.ts`), the functions its guards call: one rule, one place.
+ * (`src/machine/rules.ts`), the functions its guards call: one rule, one place. With a sliding
+ * window the folder keeps a mirror of the machine's window, pushed through the same rule
+ * (`pushOutcome`) as the machine will replay the folded outcomes through.
  */
-import type { CircuitBreakerConfig } from '../machine/options.js';
-import { bucketStart, isLateResult, reachesFailureThreshold } from '../machine/rules.js';
+import {
+  bucketStart,
+  cloneWindow,
+  countsAfter,
+  failureRateExceeded,
+  isLateResult,
+  OUTCOME_FAILURE,
+  pushOutcome,
+  reachesFailureThreshold,
+  slowCallRateExceeded,
+  type WindowState,
+} from '../machine/rules.js';
 import type { CircuitBreakerContext, CircuitBreakerEvent, CircuitState } from '../machine/types.js';
 
 type Tally = Extract<CircuitBreakerEvent, { type: 'TALLY' }>;
@@ -13,43 +25,12 @@ type Tally = Extract<CircuitBreakerEvent, { type: 'TALLY' }>;
 /** Where an outcome would land in the machine. */
 export type FoldVerdict = 'late' | 'current' | 'send';
 
-/**
- * How the machine would take a success of a call begun in `generation`: counted as late, counted
- * as the current state's (closed or disabled: nothing can trip on a fast success), or something
- * only the machine can decide (`send`). A late success is folded only without a window, since a
- * folded success goes into the window.
- */
-export function successVerdict(
-  state: CircuitState,
-  context: CircuitBreakerContext,
-  generation: number,
-): FoldVerdict {
-  if (isLateResult(context, generation)) return context.window === null ? 'late' : 'send';
-  return state === 'closed' || state === 'disabled' ? 'current' : 'send';
-}
-
-/**
- * How the machine would take a failure of a call begun in `generation`, when the failures in a
- * row would then be `consecutive`: only without a window (failures are never folded into one),
- * late, or current in `disabled`, or in `closed` below the consecutive threshold.
- */
-export function failureVerdict(
-  state: CircuitState,
-  context: CircuitBreakerContext,
-  generation: number,
-  consecutive: number,
-): FoldVerdict {
-  if (context.window !== null) return 'send';
-  if (isLateResult(context, generation)) return 'late';
-  if (state === 'disabled') return 'current';
-  return state === 'closed' && !reachesFailureThreshold(context.config, consecutive)
-    ? 'current'
-    : 'send';
-}
+/** Runs of folded outcomes kept before they are handed over anyway (memory stays bounded). */
+const MAX_RUNS = 1024;
 
 /**
  * The counts folded since the last `TALLY`. Plain fields, one object per breaker, so a folded
- * outcome costs an increment.
+ * outcome costs an increment (and, with a window, a push into the mirror).
  */
 export class OutcomeFold {
   successes = 0;
@@ -61,26 +42,81 @@ export class OutcomeFold {
   lastFailureAt: number | null = null;
   /** The consecutive-failure count after the folded outcomes, or null when untouched. */
   consecutive: number | null = null;
-  /** Clock time of the first success folded since the last `TALLY` (time windows only). */
-  at: number | null = null;
+  /** The folded calls the window records: runs of (code, time, count), in order. */
+  readonly outcomes: number[] = [];
+  /** The machine's window with the folded outcomes pushed in, or null (none folded yet). */
+  #mirror: WindowState | null = null;
 
   get empty(): boolean {
     return this.successes + this.failures + this.rejections + this.ignored + this.fallbacks === 0;
   }
 
+  /** True when so many runs are kept that they should be handed over now. */
+  get full(): boolean {
+    return this.outcomes.length >= MAX_RUNS * 3;
+  }
+
+  /** The window as the machine will have it once the folded outcomes are in. */
+  window(context: CircuitBreakerContext): WindowState | null {
+    return this.#mirror ?? context.window;
+  }
+
   /**
-   * True when a success at `now` falls in another time-window bucket than the successes folded
-   * so far: they must be handed over first, since one `TALLY` puts its successes in one bucket.
+   * How the machine would take an outcome (`code`: failure and slow bits) at `at` of a call
+   * begun in `generation`, after the outcomes folded so far: counted as late, counted as the
+   * current state's, or something only the machine can decide (`send`). It asks the rules the
+   * machine's guards ask: a late result moves nothing; in `disabled` nothing trips; in `closed`
+   * an outcome trips when it reaches the consecutive threshold (failures) or a rate threshold
+   * of the window with it added.
    */
-  needsFlushBefore(config: CircuitBreakerConfig, now: number): boolean {
-    return this.at !== null && bucketStart(config, now) !== bucketStart(config, this.at);
+  verdict(
+    state: CircuitState,
+    context: CircuitBreakerContext,
+    generation: number,
+    code: number,
+    at: number,
+  ): FoldVerdict {
+    if (isLateResult(context, generation)) return 'late';
+    if (state === 'disabled') return 'current';
+    if (state !== 'closed') return 'send';
+    const { config } = context;
+    const failed = (code & OUTCOME_FAILURE) !== 0;
+    if (failed) {
+      const consecutive = (this.consecutive ?? context.stats.consecutiveFailures) + 1;
+      if (reachesFailureThreshold(config, consecutive)) return 'send';
+    }
+    const window = this.window(context);
+    if (window === null || code === 0) return 'current'; // a fast success never trips
+    const counts = countsAfter(window, config, code, at);
+    if (failed && failureRateExceeded(config, counts)) return 'send';
+    return slowCallRateExceeded(config, counts) ? 'send' : 'current';
+  }
+
+  /** Records a folded call of this state in the window (closed and disabled keep one). */
+  record(context: CircuitBreakerContext, code: number, at: number): void {
+    if (context.window === null) return;
+    this.#mirror ??= cloneWindow(context.window);
+    pushOutcome(this.#mirror, context.config, code, at);
+    const runs = this.outcomes;
+    const last = runs.length - 3;
+    const { config } = context;
+    if (
+      last >= 0 &&
+      runs[last] === code &&
+      bucketStart(config, runs[last + 1] ?? 0) === bucketStart(config, at)
+    ) {
+      runs[last + 2] = (runs[last + 2] ?? 0) + 1;
+    } else {
+      runs.push(code, at, 1);
+    }
   }
 
   /** The folded counts as one `TALLY` event, and a fresh start. */
   take(now: number): Tally {
     const tally: Tally = {
       type: 'TALLY',
-      at: this.at ?? now,
+      at: now,
+      outcomes: this.outcomes.splice(0),
       successes: this.successes,
       failures: this.failures,
       rejections: this.rejections,
@@ -98,7 +134,7 @@ export class OutcomeFold {
     this.fallbacks = 0;
     this.lastFailureAt = null;
     this.consecutive = null;
-    this.at = null;
+    this.#mirror = null;
     return tally;
   }
 }
