@@ -6,6 +6,8 @@ export default defineConfig({
     diagram: 'src/diagram/index.ts',
     redis: 'src/redis/index.ts',
     dashboard: 'src/dashboard/index.ts',
+    prometheus: 'src/metrics/prometheus.ts',
+    opentelemetry: 'src/metrics/opentelemetry.ts',
   },
   format: ['esm', 'cjs'],
   dts: {
@@ -19,7 +21,7 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node18',
-  external: ['xstate', 'redis', 'ioredis', '@viz-js/viz'],
+  external: ['xstate', 'redis', 'ioredis', '@viz-js/viz', 'prom-client', '@opentelemetry/api'],
   // Errors print as `CircuitOpenError`, not as esbuild's renamed `_CircuitOpenError`.
   keepNames: true,
 });

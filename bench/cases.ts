@@ -11,6 +11,7 @@
 
 import { addClosedCases } from './cases-closed.js';
 import { addLifecycleCases } from './cases-lifecycle.js';
+import { addMetricsCases } from './cases-metrics.js';
 import { addOpenCases } from './cases-open.js';
 import { addBareCases, addFloorCases } from './cases-reference.js';
 import { addWindowCases } from './cases-window.js';
@@ -46,5 +47,6 @@ export async function buildCases(
   addWindowCases(add, wanted);
   addLifecycleCases(add, wanted);
   await addOpenCases(add, wanted);
+  addMetricsCases(add, wanted);
   return cases;
 }

@@ -21,7 +21,8 @@ export type ScenarioId =
   | 'lifecycle'
   | 'idleBytes'
   | 'wrap'
-  | 'execute';
+  | 'execute'
+  | 'exported';
 
 /** A library is one column of the table. `floor` is the hand-written reference breaker. */
 export type LibraryId =
@@ -193,6 +194,20 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   { id: 'wrap', title: 'success in closed, via wrap()', reference: 'bareSuccess' },
   { id: 'execute', title: 'success in closed, via execute()', reference: 'bareSuccess' },
+  {
+    id: 'exported',
+    title: 'success, Prometheus exporter attached',
+    reference: 'bareSuccess',
+    target: { text: "<= 1.1x ours' success in closed", against: 'ours', row: 'success', max: 1.1 },
+    notApplicable: {
+      opossum: 'its exporter is a separate package (opossum-prometheus), not measured here',
+      opossumTimeout: 'as opossum',
+      cockatiel: 'no metrics exporter',
+      xstateSend: 'no metrics exporter',
+      floor: 'no metrics exporter',
+    },
+    note: "ours with registerPrometheusMetrics({ breakers: [b], register }) attached and never scraped: the metrics are read at scrape time, so this row should match 'success in closed'",
+  },
 ];
 
 export const LIBRARIES: readonly { id: LibraryId; title: string }[] = [
