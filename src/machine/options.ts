@@ -2,6 +2,21 @@
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
+ * True for a delay a timer can wait: whole milliseconds in 0 … 2^31-1.
+ *
+ * @example
+ * ```ts
+ * isTimerDelay(1500); // true
+ * isTimerDelay(-1); // false
+ * ```
+ */
+export function isTimerDelay(value: unknown): value is number {
+  return (
+    typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_TIMEOUT_MS
+  );
+}
+
+/**
  * The rolling window a rate policy is evaluated over: the last `size` calls, or the last
  * `duration` ms kept in `buckets` buckets (so no timer per call).
  *

@@ -9,7 +9,7 @@ import {
   type CircuitBreakerConfig,
   DEFAULT_BREAKER_CONFIG,
   describeValue,
-  MAX_TIMEOUT_MS,
+  isTimerDelay,
 } from '../machine/options.js';
 import type { ResetTimeoutFunction } from './backoff.js';
 import type { BreakerClock } from './clock.js';
@@ -63,14 +63,7 @@ function withBackoff(
             // A throwing backoff must not stop the machine: report it and use the default.
             problem = `resetTimeout threw ${String(error)}`;
           }
-          if (
-            typeof answer === 'number' &&
-            Number.isInteger(answer) &&
-            answer >= 0 &&
-            answer <= MAX_TIMEOUT_MS
-          ) {
-            return answer;
-          }
+          if (isTimerDelay(answer)) return answer;
           logger?.warn(
             `circuit_breaker_bad_reset_timeout name=${name} ${problem}, using ${DEFAULT_BREAKER_CONFIG.resetTimeout}`,
           );

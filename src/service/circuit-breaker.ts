@@ -3,7 +3,7 @@ import {
   type CircuitBreakerConfig,
   type CircuitBreakerInput,
   describeValue,
-  MAX_TIMEOUT_MS,
+  isTimerDelay,
   pickMachineInput,
   resolveBreakerConfig,
 } from '../machine/options.js';
@@ -968,14 +968,7 @@ export class CircuitBreaker implements Disposable {
       return undefined;
     }
     if (answer === undefined) return undefined;
-    if (
-      typeof answer === 'number' &&
-      Number.isInteger(answer) &&
-      answer >= 0 &&
-      answer <= MAX_TIMEOUT_MS
-    ) {
-      return answer;
-    }
+    if (isTimerDelay(answer)) return answer;
     this.#logger?.warn(
       `circuit_breaker_bad_retry_after name=${this.name} retryAfter returned ${describeValue(answer)}`,
     );
