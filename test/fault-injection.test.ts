@@ -272,5 +272,5 @@ describe('fault injection: a flaky HTTP dependency behind the breaker', () => {
     ]);
     expect(unhandled).not.toHaveBeenCalled();
     breaker.dispose();
-  }, 5_000);
+  }, 15_000); // real sockets: bounded, but the full suite runs browsers and Redis beside it
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { assign, createActor, SimulatedClock } from 'xstate';
-import { type CircuitBreakerInput, circuitBreakerMachine, circuitStateOf } from '../src/index.js';
+import {
+  type CircuitBreakerInput,
+  circuitBreakerMachine,
+  circuitStateOf,
+  resolveBreakerConfig,
+  type WindowState,
+} from '../src/index.js';
+import { recordInWindow } from '../src/machine/rules.js';
 
 function start(input: CircuitBreakerInput, machine = circuitBreakerMachine) {
   const clock = new SimulatedClock();
@@ -82,6 +89,26 @@ describe('failure rate over a count window', () => {
     m.succeed();
     expect(m.value()).toBe('closed');
     expect(m.ctx().window).toMatchObject({ calls: 0, failures: 0 });
+  });
+
+  it('a run longer than a count window leaves the ring where that many single pushes would', () => {
+    const config = resolveBreakerConfig({
+      failureRateThreshold: 0.5,
+      slidingWindow: { type: 'count', size: 3 },
+      minimumThroughput: 1,
+    });
+    const empty = () => ({
+      type: 'count' as const,
+      outcomes: [],
+      next: 0,
+      calls: 0,
+      failures: 0,
+      slowCalls: 0,
+    });
+    let oneByOne: WindowState = empty();
+    for (let i = 0; i < 4; i++) oneByOne = recordInWindow(oneByOne, config, 0, 0);
+    expect(recordInWindow(empty(), config, 0, 0, 4)).toEqual(oneByOne);
+    expect(oneByOne).toMatchObject({ next: 1, calls: 3 });
   });
 
   it('replays the folded outcomes of a TALLY into the window, in order', () => {

@@ -166,8 +166,9 @@ export function pushOutcome(
   }
   const size = config.slidingWindow?.type === 'count' ? config.slidingWindow.size : 1;
   const { outcomes } = state;
-  // Past `size` pushes the ring holds nothing older, so later pushes only rotate it.
-  for (let i = 0; i < Math.min(times, size); i++) {
+  // Past `size` pushes the ring holds only this outcome, so later pushes only move `next`.
+  const pushes = Math.min(times, size);
+  for (let i = 0; i < pushes; i++) {
     if (outcomes.length < size) {
       outcomes.push(code);
       state.calls += 1;
@@ -181,6 +182,7 @@ export function pushOutcome(
     state.slowCalls += slow;
     state.next = (state.next + 1) % size;
   }
+  state.next = (state.next + (times - pushes)) % size;
 }
 
 /** Adds `times` calls with outcome `code` at time `at`; returns a new window state. */
