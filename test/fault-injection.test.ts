@@ -30,6 +30,11 @@ const RESET_TIMEOUT = 100;
  */
 const REQUEST_TIMEOUT = 3_000;
 const HANG_TIMEOUT = 300;
+/**
+ * The hanging probes of step 5 must reach the server before they time out (the test waits for
+ * them there): long enough for a loaded machine to send three requests.
+ */
+const PROBE_HANG_TIMEOUT = 1_500;
 const BURST = 300;
 /** Slow calls started in closed and answered much later, while half-open. */
 const HELD = 4;
@@ -206,7 +211,7 @@ describe('fault injection: a flaky HTTP dependency behind the breaker', () => {
     probing = halfOpen();
     server.mode = 'hang';
     hits = server.hits;
-    const hanging = burst(HANG_TIMEOUT);
+    const hanging = burst(PROBE_HANG_TIMEOUT);
     await server.receivedAtLeast(hits + HALF_OPEN_MAX_CALLS);
     // While the probes hang, the slow calls of step 1 fail: late, they cannot reopen the circuit.
     server.release(503);
