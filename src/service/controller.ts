@@ -6,7 +6,7 @@
  * `CircuitBreaker` is the public face over it; nothing else touches the actor.
  */
 
-import { initialContextFor } from '../machine/context.js';
+import { INITIAL_GENERATION, initialContextFor } from '../machine/context.js';
 import type { CircuitBreakerConfig } from '../machine/options.js';
 import { describeValue, isTimerDelay } from '../machine/options.js';
 import { circuitStateOf, OUTCOME_FAILURE, OUTCOME_SLOW, retryDueAt } from '../machine/rules.js';
@@ -44,6 +44,8 @@ export class BreakerController {
   readonly #backoff: ResetTimeoutFunction | undefined;
   readonly #inspect: ServiceSetup['inspect'];
   readonly #retryAfter: ((error: unknown) => number | undefined) | undefined;
+  /** The config has a sliding window (the fold then records calls in its mirror). */
+  readonly #windowed: boolean;
   #unsubscribes: Array<() => void> | undefined;
   /** True while outcomes may be folded locally; false when someone watches every event. */
   #fast: boolean;
@@ -60,6 +62,15 @@ export class BreakerController {
   #delivering = false;
   readonly #fold = new OutcomeFold();
   #hooks: GuardedCallHooks | undefined;
+  /*
+   * What the machine's last step leaves true, kept so the hot path asks no snapshot (refreshed
+   * by `#settled()` after every step; only while `#fast`, since nobody else then moves the
+   * machine). `#admitting`: the generation every call is admitted in (closed, disabled), or -1.
+   * `#folding`: the generation whose plain success the fold's verdict takes as `current` in
+   * any count (a plain success never trips; `OutcomeFold.verdict`), or -1.
+   */
+  #admitting = -1;
+  #folding = -1;
 
   constructor(setup: ServiceSetup) {
     this.config = setup.config;
@@ -69,8 +80,14 @@ export class BreakerController {
     this.#backoff = setup.backoff;
     this.#inspect = setup.inspect;
     this.#retryAfter = setup.retryAfter;
+    this.#windowed = setup.config.slidingWindow !== null;
     this.#fast = setup.inspect === undefined;
     this.listeners = new BreakerListeners(setup.config.name, setup.logger);
+    if (this.#fast) {
+      // The machine's initial state, without building its context: closed, generation 0.
+      this.#admitting = INITIAL_GENERATION;
+      this.#folding = INITIAL_GENERATION;
+    }
   }
 
   get name(): string {
@@ -91,6 +108,7 @@ export class BreakerController {
   watchEveryEvent(): void {
     this.flush();
     this.#fast = false;
+    this.#settled();
   }
 
   start(
@@ -113,7 +131,7 @@ export class BreakerController {
         } finally {
           this.#busy -= 1;
         }
-        this.#deliver();
+        if (this.#busy === 0) this.#settled();
       },
     });
     this.#actor = actor;
@@ -125,7 +143,7 @@ export class BreakerController {
     if (this.#logger) unsubscribes.push(logTransitions(actor, this.name, this.#logger));
     this.#unsubscribes = unsubscribes;
     actor.start();
-    this.#deliver();
+    this.#settled();
     return actor;
   }
 
@@ -198,6 +216,7 @@ export class BreakerController {
 
   /** Lets a call in (returning the generation it starts in) or counts a rejection. */
   admit(): Admission {
+    if (this.#admitting >= 0) return this.#admitting;
     const actor = this.#actor;
     if (actor === undefined) return this.context().generation; // closed, by definition
     let snapshot = actor.getSnapshot();
@@ -240,6 +259,22 @@ export class BreakerController {
    */
 
   succeed(generation: number, slow = false): void {
+    if (generation === this.#folding && !slow && this.#busy === 0) {
+      // The verdict of a plain success of this generation is known: `current`.
+      const fold = this.#fold;
+      fold.successes += 1;
+      fold.consecutive = 0;
+      if (this.#windowed) {
+        const context = this.context();
+        const at = context.config.slidingWindow?.type === 'time' ? this.clock.now() : 0;
+        fold.record(context, 0, at);
+        if (fold.full) this.flush();
+      }
+      if (this.listeners.perCall > 0 && this.listeners.has('success')) {
+        this.#announce({ type: 'success', at: this.clock.now(), late: false });
+      }
+      return;
+    }
     if (this.disposed) return;
     if (this.#fast && this.#busy === 0) {
       const fold = this.#fold;
@@ -352,7 +387,24 @@ export class BreakerController {
     } finally {
       this.#busy -= 1;
     }
-    if (this.#busy === 0) this.#deliver();
+    if (this.#busy === 0) this.#settled();
+  }
+
+  /** The machine finished a step: refresh what the hot path keeps, then tell the listeners. */
+  #settled(): void {
+    this.#admitting = -1;
+    this.#folding = -1;
+    const actor = this.#actor;
+    if (this.#fast && !this.disposed) {
+      const { value, context } =
+        actor === undefined ? { value: null, context: this.context() } : actor.getSnapshot();
+      const state = value === null ? 'closed' : circuitStateOf(value);
+      if (state === 'closed' || state === 'disabled') this.#admitting = context.generation;
+      if (this.#fold.verdict(state, context, context.generation, 0, 0) === 'current') {
+        this.#folding = context.generation;
+      }
+    }
+    if (this.#pending.length > 0) this.#deliver();
   }
 
   /**
@@ -369,7 +421,7 @@ export class BreakerController {
     } finally {
       this.#busy -= 1;
     }
-    if (this.#busy === 0 && this.#pending.length > 0) this.#deliver();
+    if (this.#busy === 0) this.#settled();
   }
 
   /** The machine's snapshot with everything folded so far counted in. */
@@ -403,6 +455,8 @@ export class BreakerController {
     if (this.disposed) return;
     this.flush();
     this.disposed = true;
+    this.#admitting = -1;
+    this.#folding = -1;
     if (this.#wakeTimer !== undefined) this.clock.clearTimeout(this.#wakeTimer);
     for (const unsubscribe of this.#unsubscribes ?? []) unsubscribe();
     this.#actor?.stop();
