@@ -19,6 +19,7 @@ import type {
 import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
 import type { ResetTimeoutFunction } from './backoff.js';
 import { type BreakerClock, remainingWithin } from './clock.js';
+import { DeadlineQueue } from './deadlines.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
 import { OutcomeFold } from './fold.js';
 import { type GuardedCallHooks, TURNED_AWAY } from './guarded-call.js';
@@ -447,6 +448,7 @@ export class BreakerController {
       ignore: (generation) => this.ignore(generation),
       cancel: (generation) => this.cancel(generation),
       fellBack: () => this.fellBack(),
+      deadlines: new DeadlineQueue(this.clock),
     };
     return this.#hooks;
   }
