@@ -26,6 +26,7 @@ import {
 } from './options.js';
 import { CallSettler, rejectSoon } from './settle.js';
 import { freezeConfig, resolveServiceSetup } from './setup.js';
+import { runSignalled } from './signalled-call.js';
 import { type CircuitBreakerSnapshot, readBreakerSnapshot, toBreakerSnapshot } from './snapshot.js';
 
 export type { CircuitBreakerActor } from './actor-host.js';
@@ -189,15 +190,15 @@ export class CircuitBreaker implements Disposable {
     fn: (context: ExecuteContext) => R | PromiseLike<R>,
     options: ExecuteOptions = {},
   ): Promise<R> {
-    let checked: ReturnType<typeof checkExecuteOptions>;
     try {
-      checked = checkExecuteOptions(options);
+      checkExecuteOptions(options);
     } catch (problem) {
       return Promise.reject(problem);
     }
-    const { signal, fallback } = checked;
+    const signal = options?.signal;
+    const fallback = options?.fallback as Fallback;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#policy !== null || signal !== undefined || fallback !== undefined) {
+    if (this.#policy !== null || fallback !== undefined) {
       return executeGuarded(this.#core.guardHooks(), this.#policy, fn, signal, fallback);
     }
     let token: Admission;
@@ -207,6 +208,7 @@ export class CircuitBreaker implements Disposable {
       return Promise.reject(refusal);
     }
     if (token === TURNED_AWAY) return rejectSoon(this.#core.openError());
+    if (signal !== undefined) return runSignalled(this.#core, token, fn, signal);
     let result: R | PromiseLike<R>;
     try {
       result = fn({ signal: signalThatNeverAborts() });

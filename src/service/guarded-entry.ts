@@ -88,10 +88,7 @@ class LazyExecuteContext implements ExecuteContext {
  * Validates `execute`'s options: the caller's signal (an AbortSignal, or nothing) and the
  * fallback (a function, or nothing).
  */
-export function checkExecuteOptions(options: { signal?: unknown; fallback?: unknown }): {
-  signal: AbortSignal | undefined;
-  fallback: Fallback;
-} {
+export function checkExecuteOptions(options: { signal?: unknown; fallback?: unknown }): void {
   const { signal, fallback } = options ?? {};
   if (
     signal !== undefined &&
@@ -104,5 +101,4 @@ export function checkExecuteOptions(options: { signal?: unknown; fallback?: unkn
   if (fallback !== undefined && typeof fallback !== 'function') {
     throw new TypeError(`fallback must be a function, got ${describeValue(fallback)}`);
   }
-  return { signal: signal as AbortSignal | undefined, fallback: fallback as Fallback };
 }
