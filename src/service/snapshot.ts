@@ -189,20 +189,45 @@ function savedCircuit(saved: unknown): unknown {
 
 /**
  * The envelope `breaker.toJSON()` returns: a deep copy, so editing it (or the JSON made from it)
- * never reaches the running breaker. `options` are the machine options it was built with.
+ * never reaches the running breaker. `options` are the machine options in force, derived from
+ * the resolved config when saving (a breaker keeps no copy of what it was given).
  */
 export function toBreakerSnapshot(
   persisted: unknown,
-  options: CircuitBreakerInput,
+  config: CircuitBreakerConfig,
 ): CircuitBreakerSnapshot {
-  const given: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) given[key] = value;
   return structuredClone({
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
     snapshot: persisted as PersistedBreakerState,
-    options: given as CircuitBreakerInput,
+    options: minimalOptions(config),
   });
+}
+
+/**
+ * The fewest options that resolve to `config` again: each option whose absence changes nothing
+ * (a default, or a value the resolver derives by itself) is left out, so a snapshot reads like
+ * what was given and a later default still applies where nothing was chosen.
+ */
+function minimalOptions(config: CircuitBreakerConfig): CircuitBreakerInput {
+  const options = optionsFromConfig(config) ?? {};
+  const target = JSON.stringify(config);
+  for (const key of Object.keys(options)) {
+    if (key === 'name') continue;
+    const without = { ...options };
+    delete without[key];
+    if (resolvesTo(without, target)) delete options[key];
+  }
+  return options as CircuitBreakerInput;
+}
+
+/** True when `options` resolve to the config whose JSON is `target` (false when invalid). */
+function resolvesTo(options: Record<string, unknown>, target: string): boolean {
+  try {
+    return JSON.stringify(resolveBreakerConfig(options as CircuitBreakerInput)) === target;
+  } catch {
+    return false; // an option others need (a threshold under a window) stays
+  }
 }
 
 /** The saved value as an object: JSON text parsed, anything else as it is. */
