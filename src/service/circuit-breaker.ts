@@ -315,7 +315,10 @@ export class CircuitBreaker implements Disposable {
    */
   canExecute(): boolean {
     this.#core.assertLive();
-    return this.#core.admit() !== TURNED_AWAY;
+    const admitted = this.#core.admit();
+    // With a store, a half-open `true` cannot wait for the lease: the probe runs regardless.
+    if (typeof admitted === 'object') admitted.detach();
+    return admitted !== TURNED_AWAY;
   }
 
   /**
