@@ -5,6 +5,7 @@
  * the cost over a bare call is about the listener added and removed.
  */
 import type { BreakerController } from './controller.js';
+import { isThenable } from './settle.js';
 
 export function runSignalled<R>(
   core: BreakerController,
@@ -91,12 +92,4 @@ class SignalledCall<R> implements EventListenerObject {
     this.#signal.removeEventListener('abort', this);
     return true;
   }
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
 }
