@@ -180,7 +180,10 @@ class GuardedCall<R> implements Expiring, SignalSource, EventListenerObject {
   /** A rejection, or the fallback's answer instead. */
   answer(error: unknown): void {
     const { fallback } = this.#policy;
-    if (fallback === undefined) return this.#reject(error);
+    if (fallback === undefined) {
+      this.#reject(error);
+      return;
+    }
     this.#hooks.fellBack();
     try {
       this.#resolve(
@@ -237,7 +240,8 @@ class GuardedCall<R> implements Expiring, SignalSource, EventListenerObject {
       try {
         failed = isResultFailure(value) === true;
       } catch (classifierError) {
-        return this.#classifierFailed(classifierError, slow);
+        this.#classifierFailed(classifierError, slow);
+        return;
       }
     }
     if (failed) this.#hooks.fail(this.#generation, value, slow, false);
@@ -252,15 +256,18 @@ class GuardedCall<R> implements Expiring, SignalSource, EventListenerObject {
     try {
       verdict = classifyError(this.#policy, error);
     } catch (classifierError) {
-      return this.#classifierFailed(classifierError, slow);
+      this.#classifierFailed(classifierError, slow);
+      return;
     }
     if (verdict === 'ignored') {
       this.#hooks.ignore(this.#generation);
-      return this.#reject(error);
+      this.#reject(error);
+      return;
     }
     if (verdict === 'success') {
       this.#hooks.succeed(this.#generation, slow);
-      return this.#reject(error);
+      this.#reject(error);
+      return;
     }
     this.#hooks.fail(this.#generation, error, slow, false);
     this.answer(error);

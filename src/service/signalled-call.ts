@@ -71,7 +71,8 @@ class SignalledCall<R> implements EventListenerObject {
     try {
       this.#core.succeed(this.#generation);
     } catch (internal) {
-      return this.#reject(internal); // the breaker's own bookkeeping failed (a throwing clock)
+      this.#reject(internal); // the breaker's own bookkeeping failed (a throwing clock)
+      return;
     }
     this.#resolve(value);
   }
@@ -81,7 +82,8 @@ class SignalledCall<R> implements EventListenerObject {
     try {
       this.#core.fail(this.#generation, error);
     } catch (internal) {
-      return this.#reject(internal);
+      this.#reject(internal);
+      return;
     }
     this.#reject(error);
   }
