@@ -14,7 +14,8 @@ export interface GuardedCallHooks {
   readonly clock: BreakerClock;
   /** Whether the breaker's own errors capture a stack trace (`errorStacks`). */
   readonly errorStacks: boolean;
-  admit(): number | typeof TURNED_AWAY;
+  /** With a shared store, a half-open probe first waits for its lease (`ready`). */
+  admit(): number | typeof TURNED_AWAY | { ready: Promise<number | typeof TURNED_AWAY> };
   openError(): Error;
   succeed(generation: number, slow: boolean): void;
   fail(generation: number, error: unknown, slow: boolean, timeout: boolean): void;
@@ -94,7 +95,15 @@ export function runGuardedCall<R>(
     const call = new GuardedCall<R>(hooks, policy, callerSignal, args, resolve, reject);
     const admitted = hooks.admit();
     if (admitted === TURNED_AWAY) return call.answer(hooks.openError());
-    call.start(admitted, invoke);
+    if (typeof admitted === 'number') return call.start(admitted, invoke);
+    // With a shared store, a half-open probe waits for its cluster-wide lease.
+    admitted.ready.then((generation) => {
+      if (generation === TURNED_AWAY) call.answer(hooks.openError());
+      else if (callerSignal?.aborted) {
+        hooks.cancel(generation);
+        reject(callerSignal.reason);
+      } else call.start(generation, invoke);
+    }, reject);
   });
 }
 

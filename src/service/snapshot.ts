@@ -13,6 +13,7 @@ import {
   type CircuitBreakerStats,
   type CircuitState,
   type StateTransition,
+  type StoreRegionState,
   TRANSITION_REASONS,
 } from '../machine/types.js';
 import { brand, CircuitBreakerError } from './errors.js';
@@ -20,12 +21,14 @@ import { brand, CircuitBreakerError } from './errors.js';
 /** Marks a value as a breaker snapshot, so JSON of something else is never taken for one. */
 export const SNAPSHOT_FORMAT = 'xstate-circuit-breaker';
 /**
- * Bumped whenever the shape of the persisted context changes. Version 2 nests the automatic
- * states (`{ automatic: 'open' }`) and adds the transition record and the new counters;
- * version 1 snapshots are still read.
+ * Bumped whenever the shape of the persisted state changes. Version 3 makes the root parallel
+ * (`{ circuit: { automatic: 'open' }, store: 'standalone' }`); version 2 nested the automatic
+ * states (`{ automatic: 'open' }`) and added the transition record and the new counters;
+ * versions 1 and 2 are still read. The `store` region is never restored: whether a store
+ * answers is known again only once it does (a restored breaker starts `standalone`).
  */
-export const SNAPSHOT_VERSION = 2;
-const READABLE_VERSIONS: ReadonlySet<unknown> = new Set([1, 2]);
+export const SNAPSHOT_VERSION = 3;
+const READABLE_VERSIONS: ReadonlySet<unknown> = new Set([1, 2, 3]);
 
 /**
  * XState's persisted snapshot of the breaker actor (`actor.getPersistedSnapshot()`): the state
@@ -38,7 +41,10 @@ const READABLE_VERSIONS: ReadonlySet<unknown> = new Set([1, 2]);
  */
 export interface PersistedBreakerState {
   status: string;
-  value: 'forcedOpen' | 'disabled' | { automatic: 'closed' | 'open' | 'halfOpen' };
+  value: {
+    circuit: 'forcedOpen' | 'disabled' | { automatic: 'closed' | 'open' | 'halfOpen' };
+    store: StoreRegionState;
+  };
   context: CircuitBreakerContext;
   [xstateField: string]: unknown;
 }
@@ -168,9 +174,17 @@ function readTransition(value: unknown): StateTransition | null {
   };
 }
 
-/** The machine's state value for a flat state. */
+/** The machine's state value for a flat state (a restored breaker starts `standalone`). */
 function machineValue(state: CircuitState): PersistedBreakerState['value'] {
-  return state === 'forcedOpen' || state === 'disabled' ? state : { automatic: state };
+  return {
+    circuit: state === 'forcedOpen' || state === 'disabled' ? state : { automatic: state },
+    store: 'standalone',
+  };
+}
+
+/** The `circuit` part of a saved value of any version (v3 `{ circuit }`, v2 nested, v1 flat). */
+function savedCircuit(saved: unknown): unknown {
+  return isRecord(saved) && 'circuit' in saved ? saved.circuit : saved;
 }
 
 /**
@@ -302,10 +316,10 @@ export function readBreakerSnapshot(
   }
   const { context } = persisted;
   const savedValue = persisted.value;
+  const circuit = savedCircuit(savedValue);
   const value =
-    typeof savedValue === 'string' ||
-    (isRecord(savedValue) && typeof savedValue.automatic === 'string')
-      ? circuitStateOf(savedValue as string)
+    typeof circuit === 'string' || (isRecord(circuit) && typeof circuit.automatic === 'string')
+      ? circuitStateOf(circuit as string)
       : undefined;
   if (value === undefined || !STATES.has(value)) {
     fail(`state ${describeValue(savedValue)} is not one of ${[...STATES].join(', ')}`);
