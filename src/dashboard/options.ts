@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { describeValue } from '../machine/options.js';
 import type { BreakerRegistry } from '../registry/breaker-registry.js';
+import { describeValue } from '../validate.js';
 
 /**
  * Options of `startDashboard(options)`. Give a `registry` to watch live breakers, or a `trace`

@@ -1,9 +1,9 @@
+export { MAX_TIMEOUT_MS } from '../validate.js';
 export { circuitBreakerMachine } from './machine.js';
 export {
   type CircuitBreakerConfig,
   type CircuitBreakerInput,
   DEFAULT_BREAKER_CONFIG,
-  MAX_TIMEOUT_MS,
   resolveBreakerConfig,
   type SlidingWindow,
   STORE_UNAVAILABLE_POLICIES,

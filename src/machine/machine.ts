@@ -1,4 +1,5 @@
 import { assign, emit, enqueueActions, setup } from 'xstate';
+import { MAX_TIMEOUT_MS } from '../validate.js';
 import {
   announcements,
   countedFailure,
@@ -9,7 +10,7 @@ import {
   tallied,
 } from './context.js';
 import { eventTime, guards, outcomeCode } from './guards.js';
-import { type CircuitBreakerInput, MAX_TIMEOUT_MS } from './options.js';
+import type { CircuitBreakerInput } from './options.js';
 import { cloneWindow, pushOutcome, recordInWindow } from './rules.js';
 import type {
   CircuitBreakerContext,

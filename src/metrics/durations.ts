@@ -6,9 +6,10 @@
  * one histogram observation per call. Calls made through `canExecute()` + `recordSuccess()` are
  * not timed (the breaker never sees them start).
  */
-import { describeValue } from '../machine/options.js';
+
 import type { CircuitBreaker } from '../service/circuit-breaker.js';
 import { CircuitBreakerError, CircuitTimeoutError } from '../service/errors.js';
+import { describeValue } from '../validate.js';
 
 /**
  * The outcome a call's duration is recorded under: what the caller saw. A fallback's answer is a

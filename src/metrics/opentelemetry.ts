@@ -16,8 +16,8 @@
  * @packageDocumentation
  */
 import type { BatchObservableResult, Histogram, Meter, Observable } from '@opentelemetry/api';
-import { describeValue } from '../machine/options.js';
 import type { CircuitBreaker } from '../service/circuit-breaker.js';
+import { describeValue } from '../validate.js';
 import { type DurationOptions, resolveDurations, timeCalls } from './durations.js';
 import {
   BREAKER_STATES,

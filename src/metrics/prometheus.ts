@@ -10,8 +10,8 @@
  * @packageDocumentation
  */
 import { Counter, Gauge, register as globalRegistry, Histogram, type Registry } from 'prom-client';
-import { describeValue } from '../machine/options.js';
 import type { CircuitBreaker } from '../service/circuit-breaker.js';
+import { describeValue } from '../validate.js';
 import { type DurationOptions, resolveDurations, timeCalls } from './durations.js';
 import {
   BREAKER_STATES,

@@ -1,5 +1,5 @@
-import { describeValue } from '../machine/options.js';
 import type { CircuitBreaker } from '../service/circuit-breaker.js';
+import { describeValue } from '../validate.js';
 
 /**
  * A changing set of breakers an exporter can follow: iterable for the breakers there now, with

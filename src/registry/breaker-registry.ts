@@ -1,5 +1,5 @@
-import { describeValue } from '../machine/options.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../service/circuit-breaker.js';
+import { describeValue } from '../validate.js';
 
 /**
  * Options every breaker of a registry starts from. `name` and `snapshot` belong to one breaker,

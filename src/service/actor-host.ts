@@ -2,15 +2,12 @@
  * Building the breaker's actor: the machine (with the service's backoff, when `resetTimeout`
  * is a function), the clock it schedules its timers on, and the snapshot it starts from.
  */
+
 import { type Actor, assign, createActor, type InspectionEvent, type Observer } from 'xstate';
 import { initialContextFor } from '../machine/context.js';
 import { circuitBreakerMachine } from '../machine/machine.js';
-import {
-  type CircuitBreakerConfig,
-  DEFAULT_BREAKER_CONFIG,
-  describeValue,
-  isTimerDelay,
-} from '../machine/options.js';
+import { type CircuitBreakerConfig, DEFAULT_BREAKER_CONFIG } from '../machine/options.js';
+import { describeValue, isTimerDelay } from '../validate.js';
 import type { ResetTimeoutFunction } from './backoff.js';
 import type { BreakerClock } from './clock.js';
 import type { BreakerLogger } from './logger.js';

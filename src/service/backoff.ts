@@ -1,10 +1,3 @@
-import {
-  checkInteger,
-  describeValue,
-  MAX_TIMEOUT_MS,
-  rejectUnknownKeys,
-} from '../machine/options.js';
-
 const BACKOFF_OPTION_KEYS = ['initial', 'max', 'factor', 'jitter', 'random'];
 
 /**
@@ -16,6 +9,7 @@ const BACKOFF_OPTION_KEYS = ['initial', 'max', 'factor', 'jitter', 'random'];
  * const resetTimeout = ({ attempt }: RetryContext) => Math.min(1000 * 2 ** attempt, 60_000);
  * ```
  */
+import { checkInteger, describeValue, MAX_TIMEOUT_MS, rejectUnknownKeys } from '../validate.js';
 export interface RetryContext {
   attempt: number;
   lastError: unknown;

@@ -1,5 +1,4 @@
 import type { CircuitBreakerConfig } from '../machine/options.js';
-import { describeValue } from '../machine/options.js';
 import { circuitStateOf, measure, retryDueAt, storeRegionOf } from '../machine/rules.js';
 import type {
   BreakerMetrics,
@@ -7,6 +6,7 @@ import type {
   CircuitState,
   StoreLinkStatus,
 } from '../machine/types.js';
+import { checkAmount, describeValue } from '../validate.js';
 import type { CircuitBreakerActor } from './actor-host.js';
 import { type Admission, BreakerController } from './controller.js';
 import { CircuitBreakerDisposedError } from './errors.js';
@@ -21,7 +21,6 @@ import type { CircuitBreakerEventOf, CircuitBreakerEventType } from './listeners
 import {
   type CircuitBreakerOptions,
   type ControlOptions,
-  checkAmount,
   checkControl,
   checkCost,
   checkForceOpen,

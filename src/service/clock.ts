@@ -1,5 +1,3 @@
-import { describeValue } from '../machine/options.js';
-
 /**
  * Where a breaker gets its time and timers. XState's `SimulatedClock` fits, as does any object
  * with these three methods.
@@ -12,6 +10,7 @@ import { describeValue } from '../machine/options.js';
  * clock.increment(30_000); // the reset timeout passes at once
  * ```
  */
+import { describeValue } from '../validate.js';
 export interface BreakerClock {
   /** Current time in milliseconds. */
   now(): number;

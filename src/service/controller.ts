@@ -8,7 +8,6 @@
 
 import { INITIAL_GENERATION, initialContextFor } from '../machine/context.js';
 import type { CircuitBreakerConfig } from '../machine/options.js';
-import { describeValue, isTimerDelay } from '../machine/options.js';
 import { circuitStateOf, OUTCOME_FAILURE, OUTCOME_SLOW, retryDueAt } from '../machine/rules.js';
 import type {
   CircuitBreakerContext,
@@ -16,6 +15,7 @@ import type {
   CircuitBreakerEvent,
   CircuitState,
 } from '../machine/types.js';
+import { describeValue, isTimerDelay } from '../validate.js';
 import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
 import type { ResetTimeoutFunction } from './backoff.js';
 import { type BreakerClock, remainingWithin, systemClock } from './clock.js';

@@ -1,5 +1,5 @@
 import { type EventObject, fromPromise, type PromiseActorLogic } from 'xstate';
-import { describeValue } from '../machine/options.js';
+import { describeValue } from '../validate.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 
 /** The function `fromPromise` is built from: what a promise actor runs on each invocation. */

@@ -4,7 +4,7 @@
  * would capture its parameters, and V8 then allocates a context for them on every call, the
  * plain path included.
  */
-import { describeValue } from '../machine/options.js';
+import { describeValue } from '../validate.js';
 import {
   type GuardedCallHooks,
   type GuardedCallPolicy,

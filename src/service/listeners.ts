@@ -5,8 +5,9 @@
  * reach the machine) are emitted here directly, in the order they happen, so watching a breaker
  * costs no XState event per call.
  */
-import { describeValue } from '../machine/options.js';
+
 import type { CircuitBreakerEmitted } from '../machine/types.js';
+import { describeValue } from '../validate.js';
 import { type BreakerLogger, reportListenerError } from './logger.js';
 
 /**

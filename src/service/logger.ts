@@ -1,5 +1,3 @@
-import { describeValue } from '../machine/options.js';
-
 /**
  * What a breaker logs through: `console`, pino, winston and most loggers fit.
  *
@@ -9,6 +7,7 @@ import { describeValue } from '../machine/options.js';
  * // circuit_breaker_open name=redis failures=5
  * ```
  */
+import { describeValue } from '../validate.js';
 export interface BreakerLogger {
   info(message: string): void;
   warn(message: string): void;

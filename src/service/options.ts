@@ -2,15 +2,20 @@
  * The service's options: their types, the keys it accepts, and their validation. The machine's
  * own options are validated by `resolveBreakerConfig` in `src/machine/options.ts`.
  */
+
 import type { InspectionEvent, Observer } from 'xstate';
 import {
   type CircuitBreakerConfig,
   type CircuitBreakerInput,
-  checkInteger,
   DEFAULT_BREAKER_CONFIG,
+} from '../machine/options.js';
+import {
+  checkAmount,
+  checkFunction,
+  checkInteger,
   describeValue,
   MAX_TIMEOUT_MS,
-} from '../machine/options.js';
+} from '../validate.js';
 import type { ResetTimeoutFunction } from './backoff.js';
 import type { BreakerClock } from './clock.js';
 import type { GuardedCallPolicy } from './guarded-call.js';
@@ -257,17 +262,6 @@ export const SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set([
   'quorum',
 ]);
 
-/** Validates one amount of `recordCost`/`isCostExceeded`: finite, not negative. */
-export function checkAmount(option: string, value: unknown, integer: boolean): void {
-  if (typeof value !== 'number') {
-    throw new TypeError(`${option} must be a number, got ${describeValue(value)}`);
-  }
-  if (!Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
-    const kind = integer ? 'a non-negative integer' : 'a finite number >= 0';
-    throw new RangeError(`${option} must be ${kind}, got ${describeValue(value)}`);
-  }
-}
-
 /** Validates `recordCost`'s argument: token counts and a cost, none negative. */
 export function checkCost(cost: unknown): {
   inputTokens: number;
@@ -297,13 +291,6 @@ export const NO_POLICY: GuardedCallPolicy = {
   isResultFailure: undefined,
   fallback: undefined,
 };
-
-export function checkFunction<F>(option: string, value: F | undefined): F | undefined {
-  if (value !== undefined && typeof value !== 'function') {
-    throw new TypeError(`${option} must be a function, got ${describeValue(value)}`);
-  }
-  return value;
-}
 
 /** Validates the per-call options; null when none is on (the breaker then takes its plain path). */
 export function resolvePolicy(

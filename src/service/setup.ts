@@ -3,19 +3,19 @@
  * (merged with a snapshot's saved ones), the per-call policies, and where time, logs and
  * inspection go. Bad input throws a TypeError or RangeError naming the option and the value.
  */
+
 import {
   type CircuitBreakerConfig,
   type CircuitBreakerInput,
-  describeValue,
   resolveBreakerConfig,
 } from '../machine/options.js';
+import { checkFunction, describeValue } from '../validate.js';
 import type { ResetTimeoutFunction } from './backoff.js';
 import { type BreakerClock, checkClock, systemClock } from './clock.js';
 import type { GuardedCallPolicy } from './guarded-call.js';
 import { type BreakerLogger, checkLogger } from './logger.js';
 import {
   type CircuitBreakerOptions,
-  checkFunction,
   resolvePolicy,
   resolveStoreSetup,
   SERVICE_OPTION_KEYS,

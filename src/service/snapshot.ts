@@ -2,8 +2,6 @@ import {
   type CircuitBreakerConfig,
   type CircuitBreakerInput,
   DEFAULT_BREAKER_CONFIG,
-  describeValue,
-  MAX_TIMEOUT_MS,
   resolveBreakerConfig,
 } from '../machine/options.js';
 import { circuitStateOf, emptyWindow } from '../machine/rules.js';
@@ -16,6 +14,7 @@ import {
   type StoreRegionState,
   TRANSITION_REASONS,
 } from '../machine/types.js';
+import { describeValue, MAX_TIMEOUT_MS } from '../validate.js';
 import { brand, CircuitBreakerError } from './errors.js';
 
 /** Marks a value as a breaker snapshot, so JSON of something else is never taken for one. */
