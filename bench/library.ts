@@ -33,7 +33,7 @@ export function buildLibrary(): void {
       '--format',
       'esm',
       '--target',
-      'node18',
+      'node20',
       '--external',
       'xstate',
       '--out-dir',
