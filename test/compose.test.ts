@@ -94,7 +94,10 @@ describe('the breaker machine as a child actor', () => {
     const opened = vi.fn();
     child.on('open', opened);
     child.send({ type: 'FAILURE', at: 5, generation: child.getSnapshot().context.generation });
-    expect(child.getSnapshot().value).toEqual({ automatic: 'open' });
+    expect(child.getSnapshot().value).toEqual({
+      circuit: { automatic: 'open' },
+      store: 'standalone',
+    });
     expect(opened).toHaveBeenCalledWith(
       expect.objectContaining({
         type: 'open',

@@ -36,11 +36,16 @@ describe('breaker and actor charts', () => {
     const nodes = [...svg.matchAll(/data-state-node="([^"]+)"/g)].map((m) => m[1]);
     expect(nodes.sort()).toEqual([
       'automatic',
+      'circuit',
       'closed',
+      'connected',
+      'degraded',
       'disabled',
       'forcedOpen',
       'halfOpen',
       'open',
+      'standalone',
+      'store',
     ]);
     // Every flat `breaker.state` finds its node.
     for (const state of ['closed', 'open', 'halfOpen', 'forcedOpen', 'disabled']) {
@@ -48,11 +53,15 @@ describe('breaker and actor charts', () => {
     }
     expect(svg).toContain('data-edge-from="closed" data-edge-to="open"');
     expect(svg).toContain('data-edge-from="halfOpen" data-edge-to="closed"');
-    // The manual controls are the machine's own transitions, drawn once from its cluster.
+    // The manual controls are the circuit region's own transitions, drawn once from its cluster.
     expect(svg).toContain('<g class="cluster" data-machine="circuitBreaker">');
+    expect(svg).toContain('<g class="cluster" data-state-node="circuit">');
     expect(svg).toMatch(
-      /data-edge-from="circuitBreaker" data-edge-to="forcedOpen" data-edge-from-any="automatic closed open halfOpen forcedOpen disabled"/,
+      /data-edge-from="circuit" data-edge-to="forcedOpen" data-edge-from-any="circuit automatic closed open halfOpen forcedOpen disabled"/,
     );
+    // The store region beside it, with its own edges.
+    expect(svg).toContain('<g class="cluster" data-state-node="store">');
+    expect(svg).toContain('data-edge-from="degraded" data-edge-to="connected"');
   });
 
   it('maps flat names into a compound state: clusters and nested nodes', () => {

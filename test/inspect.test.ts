@@ -224,8 +224,8 @@ describe('a breaker inspected through the Stately inspector server', () => {
       'snapshot open after FAILURE',
       'event REQUEST',
       'snapshot open after REQUEST',
-      'event xstate.after.resetTimeout.circuitBreaker.automatic.open',
-      'snapshot halfOpen after xstate.after.resetTimeout.circuitBreaker.automatic.open',
+      'event xstate.after.resetTimeout.circuitBreaker.circuit.automatic.open',
+      'snapshot halfOpen after xstate.after.resetTimeout.circuitBreaker.circuit.automatic.open',
       'event REQUEST',
       'snapshot halfOpen after REQUEST',
       'event SUCCESS',
@@ -237,9 +237,7 @@ describe('a breaker inspected through the Stately inspector server', () => {
     const [actor] = messages;
     expect(new Set(messages.map((m) => m.sessionId))).toEqual(new Set([actor?.sessionId]));
     const definition = JSON.parse(actor?.definition ?? '{}') as { states?: object };
-    expect(Object.keys(definition.states ?? {}).sort()).toEqual(
-      ['automatic', 'disabled', 'forcedOpen'].sort(),
-    );
+    expect(Object.keys(definition.states ?? {}).sort()).toEqual(['circuit', 'store']);
 
     // The events carry their payload, with the simulated clock's times.
     const events = messages.filter((m) => m.type === '@xstate.event').map((m) => m.event);

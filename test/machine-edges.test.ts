@@ -24,7 +24,10 @@ import {
 describe('starting the machine', () => {
   it('without input, runs on the defaults', () => {
     const actor = createActor(circuitBreakerMachine, { input: undefined }).start();
-    expect(actor.getSnapshot().value).toEqual({ automatic: 'closed' });
+    expect(actor.getSnapshot().value).toEqual({
+      circuit: { automatic: 'closed' },
+      store: 'standalone',
+    });
     expect(actor.getSnapshot().context.config).toEqual(DEFAULT_BREAKER_CONFIG);
     actor.stop();
   });

@@ -39,6 +39,7 @@ describe('circuitBreakerMachine', () => {
       halfOpenMaxCalls: 1,
       halfOpenSuccessThreshold: 1,
       halfOpenMaxWait: null,
+      onStoreUnavailable: 'local',
     });
     expect(JSON.parse(JSON.stringify(ctx()))).toEqual(ctx());
   });

@@ -36,7 +36,7 @@ describe('toJSON and restore', () => {
     await failTimes(breaker, 2);
     breaker.recordCost({ inputTokens: 5, outputTokens: 6, estimatedCost: 0.5 });
     const saved = JSON.stringify(breaker);
-    expect(JSON.parse(saved)).toMatchObject({ format: 'xstate-circuit-breaker', version: 2 });
+    expect(JSON.parse(saved)).toMatchObject({ format: 'xstate-circuit-breaker', version: 3 });
     const { breaker: again } = restoreAt(2000, saved, { failureThreshold: 3 });
     expect(again.state).toBe('closed');
     expect(again.getStats()).toEqual(breaker.getStats());
@@ -114,7 +114,7 @@ describe('bad snapshots', () => {
   const cases: Array<[string, (s: ReturnType<typeof JSON.parse>) => unknown, RegExp]> = [
     ['text that is not JSON', () => '{nope', /not valid JSON/],
     ['JSON of something else', () => ({ hello: 1 }), /not a xstate-circuit-breaker snapshot/],
-    ['another version', (s) => ({ ...s, version: 3 }), /version 3 is not supported \(expected 2\)/],
+    ['another version', (s) => ({ ...s, version: 4 }), /version 4 is not supported \(expected 3\)/],
     [
       'an unknown state',
       (s) => ({ ...s, snapshot: { ...s.snapshot, value: 'ajar' } }),

@@ -28,7 +28,7 @@ describe('statecharts/', () => {
 
   it('shows the named guards and delays of the machine, one edge per reason to open', () => {
     const mermaid = generated['circuit-breaker.mmd'] ?? '';
-    const opening = mermaid.match(/^ {2}\w+ --> automatic_open : .*$/gm) ?? [];
+    const opening = mermaid.match(/^ {2}\w+ --> circuit_automatic_open : .*$/gm) ?? [];
     expect(opening.map((edge) => edge.replace(/^.* : /, '')).sort()).toEqual(
       [
         'FAILURE [consecutiveFailuresReached]',
@@ -41,20 +41,37 @@ describe('statecharts/', () => {
         'SUCCESS [slowProbe]',
         'after(halfOpenMaxWait) [hasHalfOpenMaxWait]',
         'FORCE_OPEN [forOpenPeriod]',
+        'REMOTE [remoteOpened]',
       ].sort(),
     );
-    expect(mermaid).toMatch(/^ {2}automatic_open --> automatic_halfOpen : after\(resetTimeout\)$/m);
+    expect(mermaid).toMatch(
+      /^ {2}circuit_automatic_open --> circuit_automatic_halfOpen : after\(resetTimeout\)$/m,
+    );
     expect(mermaid).not.toContain('inline');
   });
 
-  it('draws each manual control once, from the machine itself', () => {
+  it('draws each manual control once, from the circuit region', () => {
     const mermaid = generated['circuit-breaker.mmd'] ?? '';
     for (const control of ['FORCE_CLOSE', 'RESET', 'DISABLE']) {
       expect(mermaid.match(new RegExp(`--> \\w+ : ${control}$`, 'gm'))).toEqual([
         expect.stringMatching(/./),
       ]);
     }
-    expect(mermaid).toMatch(/^ {2}circuitBreaker --> forcedOpen : FORCE_OPEN$/m);
+    expect(mermaid).toMatch(/^ {2}circuit --> circuit_forcedOpen : FORCE_OPEN$/m);
+  });
+
+  it('draws the store region and where onStoreUnavailable sends the circuit', () => {
+    const mermaid = generated['circuit-breaker.mmd'] ?? '';
+    expect(mermaid).toMatch(/^ {4}--\n {4}store$/m);
+    expect(mermaid).toMatch(
+      /^ {2}store_degraded --> store_connected : STORE_STATUS \[storeConnected\]$/m,
+    );
+    expect(mermaid).toMatch(
+      /^ {2}circuit --> circuit_forcedOpen : STORE_STATUS \[storeLostOpens\]$/m,
+    );
+    expect(mermaid).toMatch(
+      /^ {2}circuit --> circuit_disabled : STORE_STATUS \[storeLostCloses\]$/m,
+    );
   });
 
   it('has Stately code that type-checks', () => {

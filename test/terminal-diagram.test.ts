@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, createMachine, type InspectionEvent, SimulatedClock } from 'xstate';
 import {
-  ANY_STATE,
   clipLine,
   DEFAULT_ACCENT,
   findTransition,
@@ -26,12 +25,21 @@ const stateKeys = machineStates.map((state) => state.key);
 /** The states the breaker can be in: those without children. */
 const leafKeys = machineStates.filter((state) => state.children.length === 0).map((s) => s.key);
 /** The leaves drawn inside the `automatic` frame. */
-const automaticKeys = graph.states.get('circuitBreaker.automatic')?.children.map((s) => s.key);
+const automaticKeys = graph.states
+  .get('circuitBreaker.circuit.automatic')
+  ?.children.map((s) => s.key);
+/** The leaves of the circuit region: the states `breaker.state` names. */
+const circuitKeys = leafKeys.filter(
+  (key) => !['standalone', 'connected', 'degraded'].includes(key),
+);
 
-/** The five lines of the box row: the frame's top, the boxes' three lines, the frame's bottom. */
-const boxLines = (lines: readonly string[]) => lines.slice(1, 6);
+/**
+ * The seven lines of the box row: the circuit frame's top, the automatic frame's top (beside
+ * the store frame's), the boxes' three lines, the frames' bottoms.
+ */
+const boxLines = (lines: readonly string[]) => lines.slice(1, 8);
 /** The line of the box row that holds the leaf names. */
-const namesLine = (lines: readonly string[]) => lines[3] ?? '';
+const namesLine = (lines: readonly string[]) => lines[4] ?? '';
 /** A line with its runs of spaces collapsed, escape codes removed. */
 const squeeze = (line: string) => stripAnsi(line).replace(/ +/g, ' ').trim();
 /** Edge lines: `source ─ LABEL → target`, escape codes removed. */
@@ -55,29 +63,36 @@ function highlightedBox(name: string, accent: number): [string, string, string] 
 }
 
 describe('renderStateDiagram on the breaker machine', () => {
-  it('is fed the compound state automatic, its three children and the two manual states', () => {
+  it('is fed the two regions: circuit (automatic, its three children, two manual states) and store', () => {
     expect(stateKeys).toEqual([
+      'circuit',
       'automatic',
       'closed',
       'open',
       'halfOpen',
       'forcedOpen',
       'disabled',
+      'store',
+      'standalone',
+      'connected',
+      'degraded',
     ]);
     expect(automaticKeys).toEqual(['closed', 'open', 'halfOpen']);
   });
 
-  it('draws the children of automatic inside its frame and the other states beside it', () => {
+  it('draws the children of automatic inside its frame, the region frames side by side', () => {
     const lines = renderStateDiagram(graph, 'closed', undefined, { ansi: false });
     expect(lines[0]).toBe(
-      'circuitBreaker: 6 states, 18 transitions   (╔═╗ current, ▶ last transition)',
+      'circuitBreaker: 11 states, 29 transitions   (╔═╗ current, ▶ last transition)',
     );
     expect(boxLines(lines)).toEqual([
-      '  ╭─ automatic ────────────────────────╮',
-      '  │ ╔════════╗  ╭──────╮  ╭──────────╮ │  ╭────────────╮  ╭──────────╮',
-      '  │ ║ closed ║  │ open │  │ halfOpen │ │  │ forcedOpen │  │ disabled │',
-      '  │ ╚════════╝  ╰──────╯  ╰──────────╯ │  ╰────────────╯  ╰──────────╯',
-      '  ╰────────────────────────────────────╯',
+      '  ╭─ circuit ────────────────────────────────────────────────────────────╮',
+      '  │ ╭─ automatic ────────────────────────╮                               │  ╭─ store ─────────────────────────────────────╮',
+      '  │ │ ╔════════╗  ╭──────╮  ╭──────────╮ │  ╭────────────╮  ╭──────────╮ │  │ ╭────────────╮  ╭───────────╮  ╭──────────╮ │',
+      '  │ │ ║ closed ║  │ open │  │ halfOpen │ │  │ forcedOpen │  │ disabled │ │  │ │ standalone │  │ connected │  │ degraded │ │',
+      '  │ │ ╚════════╝  ╰──────╯  ╰──────────╯ │  ╰────────────╯  ╰──────────╯ │  │ ╰────────────╯  ╰───────────╯  ╰──────────╯ │',
+      '  │ ╰────────────────────────────────────╯                               │  ╰─────────────────────────────────────────────╯',
+      '  ╰──────────────────────────────────────────────────────────────────────╯',
     ]);
   });
 
@@ -85,43 +100,43 @@ describe('renderStateDiagram on the breaker machine', () => {
     const accent = 31;
     const lines = renderStateDiagram(graph, current, undefined, { accent });
     const segments = highlightedBox(current, accent);
-    const inside = automaticKeys?.includes(current) === true;
-    lines.slice(2, 5).forEach((line, row) => {
+    lines.slice(3, 6).forEach((line, row) => {
       expect(line).toContain(segments[row]);
-      // Take the highlighted box and the frame's sides out: what is left has no escape code.
-      const side = `${SGR.frame(accent)}│${SGR.reset}`;
-      const rest = line.replace(segments[row] ?? '', '').replaceAll(side, '│');
-      expect(rest).not.toContain(ESC);
-      expect(line.includes(side)).toBe(inside);
     });
     for (const other of leafKeys.filter((key) => key !== current)) {
       expect(namesLine(lines)).toContain(`│ ${other} │`);
       expect(namesLine(lines)).not.toContain(`${SGR.label(accent)} ${other} `);
     }
-    // The frame of automatic is tinted (never inverse) while the current state is inside it.
-    const tintedTop = `${SGR.frame(accent)}╭─ automatic ${'─'.repeat(24)}╮${SGR.reset}`;
-    expect(lines[1]).toBe(inside ? `  ${tintedTop}` : `  ${stripAnsi(tintedTop)}`);
-    expect(lines.join('\n')).not.toContain(`${SGR.label(accent)} automatic `);
+    // The frames around the current state are tinted (never inverse), the others are not.
+    const tinted = (name: string) => `${SGR.frame(accent)}╭─ ${name} `;
+    const inAutomatic = automaticKeys?.includes(current) === true;
+    const inCircuit = circuitKeys.includes(current);
+    expect(lines[1]?.includes(tinted('circuit'))).toBe(inCircuit);
+    expect(lines[2]?.includes(tinted('automatic'))).toBe(inAutomatic);
+    expect(lines[2]?.includes(tinted('store'))).toBe(!inCircuit);
+    for (const frame of ['circuit', 'automatic', 'store']) {
+      expect(lines.join('\n')).not.toContain(`${SGR.label(accent)} ${frame} `);
+    }
     // Nothing outside the boxes is highlighted when no transition was taken yet.
-    for (const line of [lines[0], ...lines.slice(6)]) expect(line).not.toContain(ESC);
+    for (const line of [lines[0], ...lines.slice(8)]) expect(line).not.toContain(ESC);
   });
 
   it('highlights the compound state itself with a double frame and its name inverse', () => {
     const lines = renderStateDiagram(graph, 'automatic');
     const frame = SGR.frame(DEFAULT_ACCENT);
-    expect(lines[1]).toBe(
-      `  ${frame}╔═${SGR.reset}${SGR.label(DEFAULT_ACCENT)} automatic ${SGR.reset}${frame}${'═'.repeat(24)}╗${SGR.reset}`,
+    expect(lines[2]).toContain(
+      `${frame}╔═${SGR.reset}${SGR.label(DEFAULT_ACCENT)} automatic ${SGR.reset}${frame}${'═'.repeat(24)}╗${SGR.reset}`,
     );
-    expect(lines.slice(2, 5).join('\n')).not.toContain(SGR.label(DEFAULT_ACCENT));
-    expect(stripAnsi(lines[5] ?? '')).toBe(`  ╚${'═'.repeat(36)}╝`);
+    expect(lines.slice(3, 6).join('\n')).not.toContain(SGR.label(DEFAULT_ACCENT));
+    expect(stripAnsi(lines[6] ?? '')).toContain(`│ ╚${'═'.repeat(36)}╝`);
   });
 
   it('accepts the id, the path, the key alone and the snapshot value of a state', () => {
-    const byPath = renderStateDiagram(graph, 'automatic.open');
+    const byPath = renderStateDiagram(graph, 'circuit.automatic.open');
     expect(byPath.join('\n')).toContain(highlightedBox('open', DEFAULT_ACCENT)[1]);
-    expect(renderStateDiagram(graph, 'circuitBreaker.automatic.open')).toEqual(byPath);
+    expect(renderStateDiagram(graph, 'circuitBreaker.circuit.automatic.open')).toEqual(byPath);
     expect(renderStateDiagram(graph, 'open')).toEqual(byPath);
-    expect(renderStateDiagram(graph, { automatic: 'open' })).toEqual(byPath);
+    expect(renderStateDiagram(graph, { circuit: { automatic: 'open' } })).toEqual(byPath);
     expect(renderStateDiagram(graph, 'disabled')).not.toEqual(byPath);
   });
 
@@ -131,30 +146,43 @@ describe('renderStateDiagram on the breaker machine', () => {
     actor.send({ type: 'FAILURE', at: 0, generation });
     const value = actor.getSnapshot().value;
     actor.stop();
-    expect(value).toEqual({ automatic: 'open' });
-    const [, names] = boxLines(renderStateDiagram(graph, value, undefined, { ansi: false })).slice(
-      1,
-    );
+    expect(value).toEqual({ circuit: { automatic: 'open' }, store: 'standalone' });
+    const names = namesLine(renderStateDiagram(graph, value, undefined, { ansi: false }));
+    // One state in each region: open, and standalone (no store).
     expect(names).toContain('║ open ║');
-    expect(names?.match(/║/g)).toHaveLength(2);
+    expect(names).toContain('║ standalone ║');
+    expect(names.match(/║/g)).toHaveLength(4);
   });
 
   it('highlights nothing for a state the machine does not have', () => {
     const lines = renderStateDiagram(graph, 'ajar');
     expect(lines.join('\n')).not.toContain(ESC);
     expect(boxLines(lines).join('\n')).not.toContain('═');
-    expect(renderStateDiagram(graph, { automatic: 'ajar' })).toEqual(lines);
+    expect(renderStateDiagram(graph, { circuit: { automatic: 'ajar' } })).toEqual(lines);
   });
 
-  it('lists the initial states, every edge with a target, then the manual controls once', () => {
+  it('lists the initial states, every edge with a target, those of the circuit region once', () => {
     const edges = edgeLines(renderStateDiagram(graph, 'closed', undefined, { ansi: false }));
     const targeted = [graph.root, ...machineStates].flatMap((state) =>
       state.transitions.filter((t) => t.targets.length > 0),
     );
-    expect(edges).toHaveLength(targeted.length + 2);
+    expect(edges).toHaveLength(targeted.length + 3);
     expect(edges).toEqual([
-      '[*] ─ initial → automatic',
+      'circuit.[*] ─ initial → automatic',
       'automatic.[*] ─ initial → closed',
+      'store.[*] ─ initial → standalone',
+      'circuit ─ FORCE_OPEN [forOpenPeriod] → open',
+      'circuit ─ FORCE_OPEN → forcedOpen',
+      'circuit ─ FORCE_CLOSE → automatic',
+      'circuit ─ RESET → automatic',
+      'circuit ─ DISABLE → disabled',
+      'circuit ─ REMOTE [remoteOpened] → open',
+      'circuit ─ REMOTE [remoteHalfOpened] → halfOpen',
+      'circuit ─ REMOTE [remoteClosed] → automatic',
+      'circuit ─ REMOTE [remoteForcedOpen] → forcedOpen',
+      'circuit ─ REMOTE [remoteDisabled] → disabled',
+      'circuit ─ STORE_STATUS [storeLostOpens] → forcedOpen',
+      'circuit ─ STORE_STATUS [storeLostCloses] → disabled',
       'closed ─ FAILURE [retryAfterGiven] → open',
       'closed ─ FAILURE [consecutiveFailuresReached] → open',
       'closed ─ FAILURE [failureRateReached] → open',
@@ -168,11 +196,10 @@ describe('renderStateDiagram on the breaker machine', () => {
       'halfOpen ─ FAILURE [retryAfterGiven] → open',
       'halfOpen ─ FAILURE [probeFailed] → open',
       'halfOpen ─ after(halfOpenMaxWait) [hasHalfOpenMaxWait] → open',
-      'any state ─ FORCE_OPEN [forOpenPeriod] → open',
-      'any state ─ FORCE_OPEN → forcedOpen',
-      'any state ─ FORCE_CLOSE → automatic',
-      'any state ─ RESET → automatic',
-      'any state ─ DISABLE → disabled',
+      'standalone ─ STORE_STATUS [storeDegraded] → degraded',
+      'standalone ─ STORE_STATUS → connected',
+      'connected ─ STORE_STATUS [storeDegraded] → degraded',
+      'degraded ─ STORE_STATUS [storeConnected] → connected',
     ]);
     for (const event of ['FORCE_CLOSE', 'RESET', 'DISABLE']) {
       expect(edges.filter((edge) => edge.includes(` ${event} `))).toHaveLength(1);
@@ -183,7 +210,7 @@ describe('renderStateDiagram on the breaker machine', () => {
     const lines = renderStateDiagram(graph, 'closed', undefined, { ansi: false });
     expect(lines).toContain('  closed        ─ FAILURE [failureRateReached] → open');
     expect(lines).toContain('  automatic.[*] ─ initial → closed');
-    expect(lines).toContain(`  ${ANY_STATE}     ─ RESET → automatic`);
+    expect(lines).toContain('  circuit       ─ RESET → automatic');
   });
 
   it('marks and highlights the transition just taken, and no other', () => {
@@ -194,7 +221,7 @@ describe('renderStateDiagram on the breaker machine', () => {
     expect(marked).toEqual([
       `${SGR.frame(accent)}▶ closed        ─ FAILURE [failureRateReached] → open${SGR.reset}`,
     ]);
-    const others = lines.slice(6).filter((line) => !marked.includes(line));
+    const others = lines.slice(8).filter((line) => !marked.includes(line));
     for (const line of others) expect(line).not.toContain(ESC);
   });
 
@@ -228,42 +255,50 @@ describe('renderStateDiagram on the breaker machine', () => {
       graph,
       'open',
       'halfOpen',
-      'xstate.after.resetTimeout.circuitBreaker.automatic.open',
+      'xstate.after.resetTimeout.circuitBreaker.circuit.automatic.open',
     );
     expect(taken).toMatchObject({
-      source: 'circuitBreaker.automatic.open',
-      targets: ['circuitBreaker.automatic.halfOpen'],
+      source: 'circuitBreaker.circuit.automatic.open',
+      targets: ['circuitBreaker.circuit.automatic.halfOpen'],
       trigger: { kind: 'after', delay: 'resetTimeout' },
     });
     const lines = renderStateDiagram(graph, 'halfOpen', taken, { ansi: false });
     expect(markedLines(lines)).toEqual(['▶ open          ─ after(resetTimeout) → halfOpen']);
-    // The old id (before the compound state) names no timer of this machine.
-    expect(
-      findTransition(graph, 'open', 'halfOpen', 'xstate.after.resetTimeout.circuitBreaker.open'),
-    ).toBeUndefined();
+    // The old ids (before the compound state, before the regions) name no timer of this machine.
+    for (const old of ['circuitBreaker.open', 'circuitBreaker.automatic.open']) {
+      expect(
+        findTransition(graph, 'open', 'halfOpen', `xstate.after.resetTimeout.${old}`),
+      ).toBeUndefined();
+    }
   });
 
-  it('finds a manual control from any state and marks it as the any-state edge', () => {
-    for (const from of leafKeys) {
+  it('finds a manual control from any state of the circuit and marks the edge of the region', () => {
+    for (const from of circuitKeys) {
       const taken = findTransition(graph, from, 'forcedOpen', 'FORCE_OPEN');
-      expect(taken?.source).toBe('circuitBreaker');
+      expect(taken?.source).toBe('circuitBreaker.circuit');
       const lines = renderStateDiagram(graph, 'forcedOpen', taken, { ansi: false });
-      expect(markedLines(lines)).toEqual([`▶ ${ANY_STATE}     ─ FORCE_OPEN → forcedOpen`]);
+      expect(markedLines(lines)).toEqual(['▶ circuit       ─ FORCE_OPEN → forcedOpen']);
     }
+    expect(findTransition(graph, 'connected', 'forcedOpen', 'FORCE_OPEN')).toBeUndefined();
     // FORCE_OPEN for a period lands in automatic.open; FORCE_CLOSE in automatic's initial closed.
     expect(findTransition(graph, 'closed', 'open', 'FORCE_OPEN')?.guard).toEqual({
       kind: 'named',
       name: 'forOpenPeriod',
     });
     expect(findTransition(graph, 'forcedOpen', 'closed', 'FORCE_CLOSE')?.targets).toEqual([
-      'circuitBreaker.automatic',
+      'circuitBreaker.circuit.automatic',
     ]);
     expect(findTransition(graph, 'forcedOpen', 'disabled', 'FORCE_CLOSE')).toBeUndefined();
   });
 
   it('tells apart the edges between the same two states by their event', () => {
     const byRequest = findTransition(graph, 'open', 'halfOpen', 'REQUEST');
-    const byWake = findTransition(graph, 'circuitBreaker.automatic.open', 'halfOpen', 'WAKE');
+    const byWake = findTransition(
+      graph,
+      'circuitBreaker.circuit.automatic.open',
+      'halfOpen',
+      'WAKE',
+    );
     expect(byRequest?.eventType).toBe('REQUEST');
     expect(byWake?.eventType).toBe('WAKE');
     expect(findTransition(graph, 'halfOpen', 'closed', 'SUCCESS')?.guard).toEqual({
@@ -310,33 +345,46 @@ describe('renderStateDiagram on the breaker machine', () => {
       '▶ halfOpen ─ FAILURE [probeFailed] → open',
       '▶ open ─ REQUEST [resetTimeoutElapsed] → halfOpen',
       '▶ halfOpen ─ SUCCESS [probesSucceeded] → closed',
-      `▶ ${ANY_STATE} ─ FORCE_OPEN → forcedOpen`,
-      `▶ ${ANY_STATE} ─ RESET → automatic`,
-      `▶ ${ANY_STATE} ─ DISABLE → disabled`,
+      '▶ circuit ─ FORCE_OPEN → forcedOpen',
+      '▶ circuit ─ RESET → automatic',
+      '▶ circuit ─ DISABLE → disabled',
     ]);
   });
 
   it('with edges: "current" lists the moves out of the current state and the one just taken', () => {
     const taken = findTransition(graph, 'open', 'halfOpen', 'REQUEST');
     const lines = renderStateDiagram(graph, 'halfOpen', taken, { ansi: false, edges: 'current' });
-    expect(lines.slice(6)).toEqual([
-      '▶ open      ─ REQUEST [resetTimeoutElapsed] → halfOpen',
-      '  halfOpen  ─ SUCCESS [slowProbe] → open',
-      '  halfOpen  ─ SUCCESS [probesSucceeded] → closed',
-      '  halfOpen  ─ FAILURE [retryAfterGiven] → open',
-      '  halfOpen  ─ FAILURE [probeFailed] → open',
-      '  halfOpen  ─ after(halfOpenMaxWait) [hasHalfOpenMaxWait] → open',
-      `  ${ANY_STATE} ─ FORCE_OPEN, FORCE_CLOSE, RESET, DISABLE`,
-      '  … 7 more transitions from other states',
+    // The circuit region's own edges leave every state inside it, halfOpen too.
+    expect(lines.slice(8)).toEqual([
+      '  circuit  ─ FORCE_OPEN [forOpenPeriod] → open',
+      '  circuit  ─ FORCE_OPEN → forcedOpen',
+      '  circuit  ─ FORCE_CLOSE → automatic',
+      '  circuit  ─ RESET → automatic',
+      '  circuit  ─ DISABLE → disabled',
+      '  circuit  ─ REMOTE [remoteOpened] → open',
+      '  circuit  ─ REMOTE [remoteHalfOpened] → halfOpen',
+      '  circuit  ─ REMOTE [remoteClosed] → automatic',
+      '  circuit  ─ REMOTE [remoteForcedOpen] → forcedOpen',
+      '  circuit  ─ REMOTE [remoteDisabled] → disabled',
+      '  circuit  ─ STORE_STATUS [storeLostOpens] → forcedOpen',
+      '  circuit  ─ STORE_STATUS [storeLostCloses] → disabled',
+      '▶ open     ─ REQUEST [resetTimeoutElapsed] → halfOpen',
+      '  halfOpen ─ SUCCESS [slowProbe] → open',
+      '  halfOpen ─ SUCCESS [probesSucceeded] → closed',
+      '  halfOpen ─ FAILURE [retryAfterGiven] → open',
+      '  halfOpen ─ FAILURE [probeFailed] → open',
+      '  halfOpen ─ after(halfOpenMaxWait) [hasHalfOpenMaxWait] → open',
+      '  … 11 more transitions from other states',
     ]);
   });
 
   it('with edges: "current" in a state with no edges of its own shows the way out', () => {
     const lines = renderStateDiagram(graph, 'forcedOpen', undefined, { edges: 'current' });
-    expect(lines.slice(6)).toEqual([
-      `  ${ANY_STATE} ─ FORCE_OPEN, FORCE_CLOSE, RESET, DISABLE`,
-      '  … 13 more transitions from other states',
-    ]);
+    const shown = lines.slice(8);
+    expect(shown.filter((line) => line.startsWith('  circuit ─ '))).toHaveLength(12);
+    expect(shown).toContain('  circuit ─ RESET → automatic');
+    expect(shown.at(-1)).toBe('  … 17 more transitions from other states');
+    expect(shown).toHaveLength(13);
   });
 });
 
@@ -351,7 +399,7 @@ describe('renderStateDiagram without ANSI (stdout is not a TTY)', () => {
     expect(lines.join('\n')).not.toContain(ESC);
   });
 
-  it.each(leafKeys)('shows %s as the current state with double borders', (current) => {
+  it.each(circuitKeys)('shows %s as the current state with double borders', (current) => {
     const names = namesLine(renderStateDiagram(graph, current, undefined, { ansi: false }));
     expect(names).toContain(`║ ${current} ║`);
     for (const other of leafKeys.filter((key) => key !== current)) {
@@ -374,15 +422,21 @@ describe('renderStateDiagram in a narrow terminal', () => {
     const lines = renderStateDiagram(graph, 'open', taken, { width: 40 });
     for (const line of lines) expect(visibleWidth(line)).toBeLessThanOrEqual(40);
     const plain = lines.map(stripAnsi);
-    expect(plain.slice(1, 9)).toEqual([
-      '  ╭─ automatic ────────────────────────╮',
-      '  │ ╭────────╮  ╔══════╗  ╭──────────╮ │',
-      '  │ │ closed │  ║ open ║  │ halfOpen │ │',
-      '  │ ╰────────╯  ╚══════╝  ╰──────────╯ │',
-      '  ╰────────────────────────────────────╯',
-      '  ╭────────────╮  ╭──────────╮',
-      '  │ forcedOpen │  │ disabled │',
-      '  ╰────────────╯  ╰──────────╯',
+    expect(plain.slice(1, 15)).toEqual([
+      '  ╭─ circuit ────────────────────╮',
+      '  │ ╭─ automatic ──────────╮     │',
+      '  │ │ ╭────────╮  ╔══════╗ │     │',
+      '  │ │ │ closed │  ║ open ║ │     │',
+      '  │ │ ╰────────╯  ╚══════╝ │     │',
+      '  │ │ ╭──────────╮         │     │',
+      '  │ │ │ halfOpen │         │     │',
+      '  │ │ ╰──────────╯         │     │',
+      '  │ ╰──────────────────────╯     │',
+      '  │ ╭────────────╮  ╭──────────╮ │',
+      '  │ │ forcedOpen │  │ disabled │ │',
+      '  │ ╰────────────╯  ╰──────────╯ │',
+      '  ╰──────────────────────────────╯',
+      '  ╭─ store ───────────────────────╮',
     ]);
     const cut = lines.find((line) => stripAnsi(line).startsWith(TAKEN_MARKER));
     expect(cut).toBe(
@@ -392,15 +446,15 @@ describe('renderStateDiagram in a narrow terminal', () => {
 
   it('wraps the children inside a frame when the frame would not fit', () => {
     const plain = renderStateDiagram(graph, 'halfOpen', undefined, { ansi: false, width: 30 });
-    expect(plain.slice(1, 9)).toEqual([
-      '  ╭─ automatic ──────────╮',
-      '  │ ╭────────╮  ╭──────╮ │',
-      '  │ │ closed │  │ open │ │',
-      '  │ ╰────────╯  ╰──────╯ │',
-      '  │ ╔══════════╗         │',
-      '  │ ║ halfOpen ║         │',
-      '  │ ╚══════════╝         │',
-      '  ╰──────────────────────╯',
+    expect(plain.slice(2, 10)).toEqual([
+      '  │ ╭─ automatic ──────────╮ │',
+      '  │ │ ╭────────╮  ╭──────╮ │ │',
+      '  │ │ │ closed │  │ open │ │ │',
+      '  │ │ ╰────────╯  ╰──────╯ │ │',
+      '  │ │ ╔══════════╗         │ │',
+      '  │ │ ║ halfOpen ║         │ │',
+      '  │ │ ╚══════════╝         │ │',
+      '  │ ╰──────────────────────╯ │',
     ]);
   });
 

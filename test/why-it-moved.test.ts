@@ -171,6 +171,7 @@ describe('getMetrics()', () => {
       consecutiveFailures: 1,
       probesInFlight: 0,
       retryAt: null,
+      storeStatus: null,
     });
   });
 

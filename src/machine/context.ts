@@ -69,7 +69,8 @@ export function entered(
   if (to === 'open' || to === 'forcedOpen') {
     if (moved) stats.timesOpened += 1;
     openedAt = at;
-    if (to === 'open' && reason !== 'forced') openAttempts += 1;
+    // A shared deadline that replaces a local one (`remote` while open) is not a new opening.
+    if (to === 'open' && reason !== 'forced' && (moved || reason !== 'remote')) openAttempts += 1;
   } else if (to === 'halfOpen') {
     stats.timesHalfOpened += 1;
   } else {

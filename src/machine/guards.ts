@@ -3,6 +3,8 @@
  * and the event, and decides through the pure rules of `rules.ts`, which the service's fold
  * calls too: one rule, one place.
  */
+
+import { currentState } from './context.js';
 import {
   countsWith,
   failureRateExceeded,
@@ -14,7 +16,7 @@ import {
   retryDueAt,
   slowCallRateExceeded,
 } from './rules.js';
-import type { CircuitBreakerContext, CircuitBreakerEvent } from './types.js';
+import type { CircuitBreakerContext, CircuitBreakerEvent, CircuitState } from './types.js';
 
 interface GuardArgs {
   context: CircuitBreakerContext;
@@ -52,6 +54,20 @@ function holdsProbe(args: GuardArgs): boolean {
 /** The window as it would be with this call added (null without a window). */
 function windowWithThisCall({ context, event }: GuardArgs) {
   return countsWith(context, outcomeCode(event), eventTime(context, event));
+}
+
+/** A `REMOTE` event that brings the shared `state`, and the circuit is not in it already. */
+function remoteMovesTo(state: CircuitState, { context, event }: GuardArgs): boolean {
+  return event.type === 'REMOTE' && event.state === state && currentState(context) !== state;
+}
+
+/** A `STORE_STATUS` saying the store stopped answering, under this `onStoreUnavailable`. */
+function storeLostUnder(policy: 'open' | 'closed', { context, event }: GuardArgs): boolean {
+  return (
+    event.type === 'STORE_STATUS' &&
+    event.status === 'degraded' &&
+    context.config.onStoreUnavailable === policy
+  );
 }
 
 export const guards = {
@@ -93,4 +109,27 @@ export const guards = {
   hasHalfOpenMaxWait: ({ context }: GuardArgs) => context.config.halfOpenMaxWait !== null,
   /** `forceOpen({ for })`: open for a while rather than held. */
   forOpenPeriod: ({ event }: GuardArgs) => event.type === 'FORCE_OPEN' && event.for !== undefined,
+  /**
+   * The shared circuit opened (or was forced open for a while): open here too, until the
+   * shared deadline. Taken even when already open, so the shared deadline replaces a local one.
+   */
+  remoteOpened: ({ event }: GuardArgs) =>
+    event.type === 'REMOTE' &&
+    (event.state === 'open' || (event.state === 'forcedOpen' && event.retryIn !== null)),
+  remoteHalfOpened: (args: GuardArgs) => remoteMovesTo('halfOpen', args),
+  remoteClosed: (args: GuardArgs) => remoteMovesTo('closed', args),
+  /** The shared circuit is held open by hand (no deadline). */
+  remoteForcedOpen: (args: GuardArgs) =>
+    args.event.type === 'REMOTE' &&
+    args.event.retryIn === null &&
+    remoteMovesTo('forcedOpen', args),
+  remoteDisabled: (args: GuardArgs) => remoteMovesTo('disabled', args),
+  /** The store stopped answering and `onStoreUnavailable` is `'open'`: reject every call. */
+  storeLostOpens: (args: GuardArgs) => storeLostUnder('open', args),
+  /** The store stopped answering and `onStoreUnavailable` is `'closed'`: admit every call. */
+  storeLostCloses: (args: GuardArgs) => storeLostUnder('closed', args),
+  storeDegraded: ({ event }: GuardArgs) =>
+    event.type === 'STORE_STATUS' && event.status === 'degraded',
+  storeConnected: ({ event }: GuardArgs) =>
+    event.type === 'STORE_STATUS' && event.status === 'connected',
 };

@@ -6,8 +6,17 @@ export {
   MAX_TIMEOUT_MS,
   resolveBreakerConfig,
   type SlidingWindow,
+  STORE_UNAVAILABLE_POLICIES,
+  type StoreUnavailablePolicy,
 } from './options.js';
-export { circuitStateOf, type WindowBucket, type WindowCounts, type WindowState } from './rules.js';
+export {
+  type BreakerStateValue,
+  circuitStateOf,
+  storeRegionOf,
+  type WindowBucket,
+  type WindowCounts,
+  type WindowState,
+} from './rules.js';
 export {
   type BreakerMetrics,
   CIRCUIT_STATES,
@@ -16,7 +25,10 @@ export {
   type CircuitBreakerEvent,
   type CircuitBreakerStats,
   type CircuitState,
+  STORE_REGION_STATES,
   type StateTransition,
+  type StoreLinkStatus,
+  type StoreRegionState,
   TRANSITION_REASONS,
   type TransitionReason,
   type TripFigures,

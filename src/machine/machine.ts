@@ -33,8 +33,11 @@ function move(to: CircuitState, reason: TransitionReason) {
 /**
  * The breaker as a statechart. Options come in through `input` (validated, defaults filled in);
  * the context is plain data; the machine does no I/O and reads no clock: every event carries
- * its own time (`at`). The automatic states (`closed`, `open`, `halfOpen`) sit in the compound
- * state `automatic`; the manual controls are transitions of the whole machine, drawn once.
+ * its own time (`at`). The root is parallel: the region `circuit` holds the breaker's states
+ * (the automatic ones, `closed`, `open`, `halfOpen`, in the compound state `automatic`; the
+ * manual controls, a shared store's `REMOTE` changes and `onStoreUnavailable` are transitions
+ * of the whole region, drawn once), the region `store` whether a shared store answers
+ * (`standalone` without one, `connected`, `degraded`).
  * Every edge that opens the circuit is guarded by the rule that decided it, and the same name
  * is the `reason` the transition reports. The reset timeout is the named delay `resetTimeout`,
  * so an inspector shows the pending timer. Results nobody in the current state is waiting for
@@ -50,7 +53,7 @@ function move(to: CircuitState, reason: TransitionReason) {
  * const { generation } = actor.getSnapshot().context;
  * actor.send({ type: 'FAILURE', at: Date.now(), generation });
  * actor.send({ type: 'FAILURE', at: Date.now(), generation });
- * circuitStateOf(actor.getSnapshot().value); // 'open'
+ * circuitStateOf(actor.getSnapshot().value); // 'open' (value: { circuit: { automatic: 'open' }, store: 'standalone' })
  * ```
  */
 export const circuitBreakerMachine = setup({
@@ -141,6 +144,13 @@ export const circuitBreakerMachine = setup({
         return Math.min(asked ?? context.openTimeout, MAX_TIMEOUT_MS);
       },
     }),
+    /** The open period the shared circuit has left (`REMOTE`'s `retryIn`, measured by the store). */
+    openForRemotePeriod: assign({
+      openTimeout: ({ context, event }) =>
+        event.type === 'REMOTE' && event.retryIn !== null
+          ? Math.min(event.retryIn, MAX_TIMEOUT_MS)
+          : context.config.resetTimeout,
+    }),
     applyTally: assign(({ context, event }) => {
       if (event.type !== 'TALLY') return {};
       const next = tallied(context, event);
@@ -177,158 +187,209 @@ export const circuitBreakerMachine = setup({
 }).createMachine({
   id: 'circuitBreaker',
   context: ({ input }) => initialContext(input),
-  initial: 'automatic',
-  on: {
-    // What no state handles itself is only counted: results nobody waits for, turned-away calls.
-    SUCCESS: { actions: 'countLateSuccess' },
-    FAILURE: { actions: 'countLateFailure' },
-    IGNORE: { actions: 'countIgnored' },
-    REQUEST: { actions: 'countRejection' },
-    TALLY: { actions: 'applyTally' },
-    RECORD_COST: { actions: 'recordCost' },
-    // The manual controls, from any state.
-    FORCE_OPEN: [
-      {
-        guard: 'forOpenPeriod',
-        target: '.automatic.open',
-        actions: ['openForRequestedPeriod', move('open', 'forced')],
-      },
-      { target: '.forcedOpen', actions: move('forcedOpen', 'forced') },
-    ],
-    FORCE_CLOSE: { target: '.automatic', actions: move('closed', 'forceClose') },
-    RESET: { target: '.automatic', actions: move('closed', 'reset') },
-    DISABLE: { target: '.disabled', actions: move('disabled', 'disabled') },
-  },
+  type: 'parallel',
   states: {
-    automatic: {
-      initial: 'closed',
+    circuit: {
+      initial: 'automatic',
+      on: {
+        // What no state handles itself is only counted: results nobody waits for, turned-away calls.
+        SUCCESS: { actions: 'countLateSuccess' },
+        FAILURE: { actions: 'countLateFailure' },
+        IGNORE: { actions: 'countIgnored' },
+        REQUEST: { actions: 'countRejection' },
+        TALLY: { actions: 'applyTally' },
+        RECORD_COST: { actions: 'recordCost' },
+        // The manual controls, from any state.
+        FORCE_OPEN: [
+          {
+            guard: 'forOpenPeriod',
+            target: '.automatic.open',
+            actions: ['openForRequestedPeriod', move('open', 'forced')],
+          },
+          { target: '.forcedOpen', actions: move('forcedOpen', 'forced') },
+        ],
+        FORCE_CLOSE: { target: '.automatic', actions: move('closed', 'forceClose') },
+        RESET: { target: '.automatic', actions: move('closed', 'reset') },
+        DISABLE: { target: '.disabled', actions: move('disabled', 'disabled') },
+        // Another replica's change, through the store: the shared state is taken as it is.
+        REMOTE: [
+          {
+            guard: 'remoteOpened',
+            target: '.automatic.open',
+            actions: ['openForRemotePeriod', move('open', 'remote')],
+          },
+          {
+            guard: 'remoteHalfOpened',
+            target: '.automatic.halfOpen',
+            actions: move('halfOpen', 'remote'),
+          },
+          { guard: 'remoteClosed', target: '.automatic', actions: move('closed', 'remote') },
+          {
+            guard: 'remoteForcedOpen',
+            target: '.forcedOpen',
+            actions: move('forcedOpen', 'remote'),
+          },
+          { guard: 'remoteDisabled', target: '.disabled', actions: move('disabled', 'remote') },
+        ],
+        // The store region turns degraded: `onStoreUnavailable` says whether calls stop or all pass.
+        STORE_STATUS: [
+          {
+            guard: 'storeLostOpens',
+            target: '.forcedOpen',
+            actions: move('forcedOpen', 'storeUnavailable'),
+          },
+          {
+            guard: 'storeLostCloses',
+            target: '.disabled',
+            actions: move('disabled', 'storeUnavailable'),
+          },
+        ],
+      },
       states: {
-        closed: {
+        automatic: {
+          initial: 'closed',
+          states: {
+            closed: {
+              on: {
+                FAILURE: [
+                  {
+                    guard: 'retryAfterGiven',
+                    target: 'open',
+                    actions: [
+                      'countFailure',
+                      'recordInWindow',
+                      'openForRequestedPeriod',
+                      move('open', 'retryAfter'),
+                    ],
+                  },
+                  {
+                    guard: 'consecutiveFailuresReached',
+                    target: 'open',
+                    actions: [
+                      'countFailure',
+                      'recordInWindow',
+                      move('open', 'consecutiveFailures'),
+                      'planRetry',
+                    ],
+                  },
+                  {
+                    guard: 'failureRateReached',
+                    target: 'open',
+                    actions: [
+                      'countFailure',
+                      'recordInWindow',
+                      move('open', 'failureRate'),
+                      'planRetry',
+                    ],
+                  },
+                  {
+                    guard: 'slowCallRateReached',
+                    target: 'open',
+                    actions: [
+                      'countFailure',
+                      'recordInWindow',
+                      move('open', 'slowCallRate'),
+                      'planRetry',
+                    ],
+                  },
+                  { guard: 'isCurrent', actions: ['countFailure', 'recordInWindow'] },
+                ],
+                SUCCESS: [
+                  {
+                    guard: 'slowCallRateReached',
+                    target: 'open',
+                    actions: [
+                      'countSuccess',
+                      'recordInWindow',
+                      move('open', 'slowCallRate'),
+                      'planRetry',
+                    ],
+                  },
+                  { guard: 'isCurrent', actions: ['countSuccess', 'recordInWindow'] },
+                ],
+                REQUEST: {},
+              },
+            },
+            open: {
+              after: {
+                resetTimeout: { target: 'halfOpen', actions: move('halfOpen', 'resetTimeout') },
+              },
+              on: {
+                REQUEST: {
+                  guard: 'resetTimeoutElapsed',
+                  target: 'halfOpen',
+                  actions: [move('halfOpen', 'resetTimeout'), 'admitProbe'],
+                },
+                // Sent after a restore from a snapshot: XState does not persist pending timers.
+                WAKE: {
+                  guard: 'resetTimeoutElapsed',
+                  target: 'halfOpen',
+                  actions: move('halfOpen', 'resetTimeout'),
+                },
+              },
+            },
+            halfOpen: {
+              after: {
+                halfOpenMaxWait: {
+                  guard: 'hasHalfOpenMaxWait',
+                  target: 'open',
+                  actions: [move('open', 'halfOpenMaxWait'), 'planRetry'],
+                },
+              },
+              on: {
+                REQUEST: { guard: 'probeSlotFree', actions: 'admitProbe' },
+                CANCEL: { guard: 'holdsProbe', actions: 'releaseProbe' },
+                IGNORE: { guard: 'holdsProbe', actions: ['releaseProbe', 'countIgnored'] },
+                SUCCESS: [
+                  {
+                    guard: 'slowProbe',
+                    target: 'open',
+                    actions: ['countSuccess', move('open', 'slowProbe'), 'planRetry'],
+                  },
+                  {
+                    guard: 'probesSucceeded',
+                    target: 'closed',
+                    actions: ['countSuccess', move('closed', 'probesSucceeded')],
+                  },
+                  { guard: 'holdsProbe', actions: ['countSuccess', 'countProbeSuccess'] },
+                ],
+                FAILURE: [
+                  {
+                    guard: 'retryAfterGiven',
+                    target: 'open',
+                    actions: ['countFailure', 'openForRequestedPeriod', move('open', 'retryAfter')],
+                  },
+                  {
+                    guard: 'probeFailed',
+                    target: 'open',
+                    actions: ['countFailure', move('open', 'probeFailure'), 'planRetry'],
+                  },
+                ],
+              },
+            },
+          },
+        },
+        forcedOpen: {},
+        disabled: {
           on: {
-            FAILURE: [
-              {
-                guard: 'retryAfterGiven',
-                target: 'open',
-                actions: [
-                  'countFailure',
-                  'recordInWindow',
-                  'openForRequestedPeriod',
-                  move('open', 'retryAfter'),
-                ],
-              },
-              {
-                guard: 'consecutiveFailuresReached',
-                target: 'open',
-                actions: [
-                  'countFailure',
-                  'recordInWindow',
-                  move('open', 'consecutiveFailures'),
-                  'planRetry',
-                ],
-              },
-              {
-                guard: 'failureRateReached',
-                target: 'open',
-                actions: [
-                  'countFailure',
-                  'recordInWindow',
-                  move('open', 'failureRate'),
-                  'planRetry',
-                ],
-              },
-              {
-                guard: 'slowCallRateReached',
-                target: 'open',
-                actions: [
-                  'countFailure',
-                  'recordInWindow',
-                  move('open', 'slowCallRate'),
-                  'planRetry',
-                ],
-              },
-              { guard: 'isCurrent', actions: ['countFailure', 'recordInWindow'] },
-            ],
-            SUCCESS: [
-              {
-                guard: 'slowCallRateReached',
-                target: 'open',
-                actions: [
-                  'countSuccess',
-                  'recordInWindow',
-                  move('open', 'slowCallRate'),
-                  'planRetry',
-                ],
-              },
-              { guard: 'isCurrent', actions: ['countSuccess', 'recordInWindow'] },
-            ],
+            SUCCESS: { guard: 'isCurrent', actions: ['countSuccess', 'recordInWindow'] },
+            FAILURE: { guard: 'isCurrent', actions: ['countFailure', 'recordInWindow'] },
             REQUEST: {},
-          },
-        },
-        open: {
-          after: {
-            resetTimeout: { target: 'halfOpen', actions: move('halfOpen', 'resetTimeout') },
-          },
-          on: {
-            REQUEST: {
-              guard: 'resetTimeoutElapsed',
-              target: 'halfOpen',
-              actions: [move('halfOpen', 'resetTimeout'), 'admitProbe'],
-            },
-            // Sent after a restore from a snapshot: XState does not persist pending timers.
-            WAKE: {
-              guard: 'resetTimeoutElapsed',
-              target: 'halfOpen',
-              actions: move('halfOpen', 'resetTimeout'),
-            },
-          },
-        },
-        halfOpen: {
-          after: {
-            halfOpenMaxWait: {
-              guard: 'hasHalfOpenMaxWait',
-              target: 'open',
-              actions: [move('open', 'halfOpenMaxWait'), 'planRetry'],
-            },
-          },
-          on: {
-            REQUEST: { guard: 'probeSlotFree', actions: 'admitProbe' },
-            CANCEL: { guard: 'holdsProbe', actions: 'releaseProbe' },
-            IGNORE: { guard: 'holdsProbe', actions: ['releaseProbe', 'countIgnored'] },
-            SUCCESS: [
-              {
-                guard: 'slowProbe',
-                target: 'open',
-                actions: ['countSuccess', move('open', 'slowProbe'), 'planRetry'],
-              },
-              {
-                guard: 'probesSucceeded',
-                target: 'closed',
-                actions: ['countSuccess', move('closed', 'probesSucceeded')],
-              },
-              { guard: 'holdsProbe', actions: ['countSuccess', 'countProbeSuccess'] },
-            ],
-            FAILURE: [
-              {
-                guard: 'retryAfterGiven',
-                target: 'open',
-                actions: ['countFailure', 'openForRequestedPeriod', move('open', 'retryAfter')],
-              },
-              {
-                guard: 'probeFailed',
-                target: 'open',
-                actions: ['countFailure', move('open', 'probeFailure'), 'planRetry'],
-              },
-            ],
           },
         },
       },
     },
-    forcedOpen: {},
-    disabled: {
-      on: {
-        SUCCESS: { guard: 'isCurrent', actions: ['countSuccess', 'recordInWindow'] },
-        FAILURE: { guard: 'isCurrent', actions: ['countFailure', 'recordInWindow'] },
-        REQUEST: {},
+    // Whether the shared store answers; a breaker without one stays `standalone`.
+    store: {
+      initial: 'standalone',
+      states: {
+        standalone: {
+          on: {
+            STORE_STATUS: [{ guard: 'storeDegraded', target: 'degraded' }, { target: 'connected' }],
+          },
+        },
+        connected: { on: { STORE_STATUS: { guard: 'storeDegraded', target: 'degraded' } } },
+        degraded: { on: { STORE_STATUS: { guard: 'storeConnected', target: 'connected' } } },
       },
     },
   },

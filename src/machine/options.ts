@@ -66,7 +66,34 @@ export interface CircuitBreakerInput {
   halfOpenSuccessThreshold?: number;
   /** Milliseconds `halfOpen` may wait for its probes before reopening. Default: no limit. */
   halfOpenMaxWait?: number;
+  /**
+   * What the circuit does while its shared store is unreachable (the `store` region is
+   * `degraded`): `'local'` keeps deciding alone, `'open'` rejects every call (`forcedOpen`),
+   * `'closed'` admits every call (`disabled`), both with the reason `storeUnavailable`.
+   * Default `'local'`. Without a store it never applies.
+   */
+  onStoreUnavailable?: StoreUnavailablePolicy;
 }
+
+/**
+ * The choices of `onStoreUnavailable`, as a list.
+ *
+ * @example
+ * ```ts
+ * STORE_UNAVAILABLE_POLICIES.includes('open'); // true
+ * ```
+ */
+export const STORE_UNAVAILABLE_POLICIES = ['local', 'open', 'closed'] as const;
+
+/**
+ * One of {@link STORE_UNAVAILABLE_POLICIES}.
+ *
+ * @example
+ * ```ts
+ * const policy: StoreUnavailablePolicy = 'open';
+ * ```
+ */
+export type StoreUnavailablePolicy = (typeof STORE_UNAVAILABLE_POLICIES)[number];
 
 /**
  * The resolved, validated configuration held in the machine's context: plain data, with `null`
@@ -89,6 +116,7 @@ export interface CircuitBreakerConfig {
   halfOpenMaxCalls: number;
   halfOpenSuccessThreshold: number;
   halfOpenMaxWait: number | null;
+  onStoreUnavailable: StoreUnavailablePolicy;
 }
 
 /**
@@ -111,6 +139,7 @@ export const DEFAULT_BREAKER_CONFIG: Readonly<CircuitBreakerConfig> = Object.fre
   halfOpenMaxCalls: 1,
   halfOpenSuccessThreshold: 1,
   halfOpenMaxWait: null,
+  onStoreUnavailable: 'local',
 });
 
 /** Renders a rejected value for an error message: strings quoted, everything else as it prints. */
@@ -175,6 +204,15 @@ export function rejectUnknownKeys(
       throw new TypeError(`unknown option ${JSON.stringify(path + key)}${owner && ` of ${owner}`}`);
     }
   }
+}
+
+function checkStoreUnavailable(value: unknown): StoreUnavailablePolicy {
+  if (!(STORE_UNAVAILABLE_POLICIES as readonly unknown[]).includes(value)) {
+    throw new TypeError(
+      `onStoreUnavailable must be one of ${STORE_UNAVAILABLE_POLICIES.map((p) => `"${p}"`).join(', ')}, got ${describeValue(value)}`,
+    );
+  }
+  return value as StoreUnavailablePolicy;
 }
 
 function checkWindow(value: unknown): SlidingWindow {
@@ -308,6 +346,9 @@ export function resolveBreakerConfig(
     halfOpenMaxWait: given(input.halfOpenMaxWait)
       ? checkInteger('halfOpenMaxWait', input.halfOpenMaxWait, 1, MAX_TIMEOUT_MS)
       : null,
+    onStoreUnavailable: given(input.onStoreUnavailable)
+      ? checkStoreUnavailable(input.onStoreUnavailable)
+      : d.onStoreUnavailable,
   };
 }
 

@@ -9,6 +9,8 @@ import type {
   CircuitBreakerContext,
   CircuitBreakerStats,
   CircuitState,
+  StoreLinkStatus,
+  StoreRegionState,
   TripFigures,
 } from './types.js';
 
@@ -288,15 +290,48 @@ export function countsWith(
 }
 
 /**
- * The flat state of a breaker snapshot's value: `{ automatic: 'open' }` is `'open'`.
+ * A breaker state value of any version: today's parallel `{ circuit, store }`, the compound
+ * `{ automatic: 'open' }` (snapshot version 2) or a flat name (version 1).
+ *
+ * @example
+ * ```ts
+ * const value: BreakerStateValue = { circuit: { automatic: 'open' }, store: 'standalone' };
+ * ```
+ */
+export type BreakerStateValue =
+  | string
+  | { circuit?: unknown; store?: unknown; automatic?: unknown }
+  | Record<string, unknown>;
+
+/**
+ * The flat state of a breaker snapshot's value: the `circuit` region's, so
+ * `{ circuit: { automatic: 'open' }, store: 'connected' }` is `'open'`. Older shapes
+ * (`{ automatic: 'open' }`, `'open'`) read the same.
  *
  * @example
  * ```ts
  * circuitStateOf(actor.getSnapshot().value); // 'closed'
  * ```
  */
-export function circuitStateOf(value: string | { automatic?: unknown }): CircuitState {
-  return (typeof value === 'string' ? value : value.automatic) as CircuitState;
+export function circuitStateOf(value: BreakerStateValue): CircuitState {
+  const circuit = typeof value === 'string' || value.circuit === undefined ? value : value.circuit;
+  return (
+    typeof circuit === 'string' ? circuit : (circuit as { automatic?: unknown }).automatic
+  ) as CircuitState;
+}
+
+/**
+ * The state of the `store` region of a breaker's value: `standalone` without a store (and for
+ * the older shapes, which had no such region).
+ *
+ * @example
+ * ```ts
+ * storeRegionOf(actor.getSnapshot().value); // 'standalone'
+ * ```
+ */
+export function storeRegionOf(value: BreakerStateValue): StoreRegionState {
+  const store = typeof value === 'string' ? undefined : value.store;
+  return typeof store === 'string' ? (store as StoreRegionState) : 'standalone';
 }
 
 /** The rates of `counts`, null below `minimumThroughput` (and without a window). */
@@ -322,6 +357,7 @@ export function measure(
   state: CircuitState,
   context: CircuitBreakerContext,
   at: number,
+  storeStatus: StoreLinkStatus | null = null,
 ): BreakerMetrics {
   const counts = context.window === null ? null : windowCounts(context.window, context.config, at);
   return {
@@ -334,6 +370,7 @@ export function measure(
     consecutiveFailures: context.stats.consecutiveFailures,
     probesInFlight: state === 'halfOpen' ? context.halfOpenInFlight : 0,
     retryAt: state === 'open' ? retryDueAt(context) : null,
+    storeStatus,
   };
 }
 

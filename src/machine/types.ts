@@ -32,7 +32,10 @@ export type CircuitState = (typeof CIRCUIT_STATES)[number];
  * - `resetTimeout`: the open period is over (timer, or the first call after it);
  * - `probesSucceeded`: enough probes succeeded to close;
  * - `forced`, `forceClose`, `reset`, `disabled`: `forceOpen()`, `forceClose()`, `reset()`, `disable()`;
- * - `restored`: a snapshot was restored (a saved half-open comes back open and due).
+ * - `restored`: a snapshot was restored (a saved half-open comes back open and due);
+ * - `remote`: another replica's change, through the shared store (a `REMOTE` event);
+ * - `storeUnavailable`: the store became unreachable and `onStoreUnavailable` is `'open'` or
+ *   `'closed'`.
  *
  * @example
  * ```ts
@@ -54,6 +57,8 @@ export const TRANSITION_REASONS = [
   'reset',
   'disabled',
   'restored',
+  'remote',
+  'storeUnavailable',
 ] as const;
 
 /**
@@ -133,7 +138,39 @@ export interface BreakerMetrics {
   probesInFlight: number;
   /** Clock time at which an open circuit lets a probe through, or null unless open. */
   retryAt: number | null;
+  /** Whether the shared store answers (`breaker.storeStatus`); null for a breaker without one. */
+  storeStatus: StoreLinkStatus | null;
 }
+
+/**
+ * The states of the machine's `store` region: `standalone` (no store), `connected`, `degraded`.
+ *
+ * @example
+ * ```ts
+ * STORE_REGION_STATES.includes('degraded'); // true
+ * ```
+ */
+export const STORE_REGION_STATES = ['standalone', 'connected', 'degraded'] as const;
+
+/**
+ * One of {@link STORE_REGION_STATES}.
+ *
+ * @example
+ * ```ts
+ * const region: StoreRegionState = 'connected';
+ * ```
+ */
+export type StoreRegionState = (typeof STORE_REGION_STATES)[number];
+
+/**
+ * Whether a breaker's shared store answers: what `STORE_STATUS` reports.
+ *
+ * @example
+ * ```ts
+ * const status: StoreLinkStatus = 'degraded';
+ * ```
+ */
+export type StoreLinkStatus = Exclude<StoreRegionState, 'standalone'>;
 
 /**
  * Counters of everything the breaker has seen. Timestamps come from the breaker's clock.
@@ -286,7 +323,23 @@ export type CircuitBreakerEvent =
   /** Close the circuit and clear the failure count. */
   | { type: 'FORCE_CLOSE'; at: number }
   /** Close the circuit and zero its working counters; stats are kept. */
-  | { type: 'RESET'; at: number };
+  | { type: 'RESET'; at: number }
+  /** The shared store answers again (`connected`) or stopped answering (`degraded`). */
+  | { type: 'STORE_STATUS'; at: number; status: StoreLinkStatus }
+  /**
+   * A newer shared state, from another replica's change (the store drops stale ones). `open`
+   * (and a timed `forcedOpen`) arms the open timer for `retryIn` ms, measured by the store, not
+   * by this replica's clock. `reason` and `detail` are the shared circuit's own.
+   */
+  | {
+      type: 'REMOTE';
+      at: number;
+      state: CircuitState;
+      /** Ms until the shared circuit admits probes, or null when it has no deadline. */
+      retryIn: number | null;
+      reason: string;
+      detail?: string;
+    };
 
 /**
  * Events the machine emits (`actor.on(type, listener)`), also offered by `CircuitBreaker.on`.

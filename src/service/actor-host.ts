@@ -85,7 +85,7 @@ export function createBreakerActor(plan: ActorPlan): CircuitBreakerActor {
     ? withBackoff(plan.backoff, config.name, plan.logger)
     : circuitBreakerMachine;
   const start = plan.restored ?? {
-    value: { automatic: 'closed' as const },
+    value: { circuit: { automatic: 'closed' as const }, store: 'standalone' as const },
     context: initialContextFor(config),
   };
   return createActor(machine, {

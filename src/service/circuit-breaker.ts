@@ -1,70 +1,38 @@
-import { initialContextFor } from '../machine/context.js';
-import {
-  type CircuitBreakerConfig,
-  type CircuitBreakerInput,
-  describeValue,
-  isTimerDelay,
-  pickMachineInput,
-  resolveBreakerConfig,
-} from '../machine/options.js';
-import {
-  circuitStateOf,
-  measure,
-  OUTCOME_FAILURE,
-  OUTCOME_SLOW,
-  retryDueAt,
-} from '../machine/rules.js';
-import type {
-  BreakerMetrics,
-  CircuitBreakerContext,
-  CircuitBreakerEvent,
-  CircuitBreakerStats,
-  CircuitState,
-} from '../machine/types.js';
-import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
-import type { ResetTimeoutFunction } from './backoff.js';
-import { type BreakerClock, checkClock, remainingWithin, systemClock } from './clock.js';
-import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
-import { OutcomeFold } from './fold.js';
+import type { CircuitBreakerConfig } from '../machine/options.js';
+import { describeValue } from '../machine/options.js';
+import { circuitStateOf, measure, retryDueAt } from '../machine/rules.js';
+import type { BreakerMetrics, CircuitBreakerStats, CircuitState } from '../machine/types.js';
+import type { CircuitBreakerActor } from './actor-host.js';
+import { type Admission, BreakerController } from './controller.js';
+import { CircuitBreakerDisposedError } from './errors.js';
 import {
   classifyError,
-  type GuardedCallHooks,
   type GuardedCallPolicy,
-  runGuardedCall,
   signalThatNeverAborts,
   TURNED_AWAY,
 } from './guarded-call.js';
-import {
-  BREAKER_EVENT_TYPES,
-  BreakerListeners,
-  type CircuitBreakerEventOf,
-  type CircuitBreakerEventType,
-} from './listeners.js';
-import { type BreakerLogger, checkLogger } from './logger.js';
+import { applyGuarded, checkExecuteOptions, executeGuarded } from './guarded-entry.js';
+import type { CircuitBreakerEventOf, CircuitBreakerEventType } from './listeners.js';
 import {
   type CircuitBreakerOptions,
   checkAmount,
+  checkCost,
   checkForceOpen,
-  checkFunction,
   type ExecuteContext,
   type ExecuteOptions,
   type ForceOpenOptions,
   NO_POLICY,
-  resolvePolicy,
-  SERVICE_OPTION_KEYS,
   type WrapOptions,
 } from './options.js';
-import {
-  type CircuitBreakerSnapshot,
-  type PersistedBreakerState,
-  readBreakerSnapshot,
-  toBreakerSnapshot,
-  withSavedOptions,
-} from './snapshot.js';
-import { logTransitions } from './transition-log.js';
+import { CallSettler, rejectSoon } from './settle.js';
+import { freezeConfig, resolveServiceSetup } from './setup.js';
+import { type CircuitBreakerSnapshot, readBreakerSnapshot, toBreakerSnapshot } from './snapshot.js';
 
 export type { CircuitBreakerActor } from './actor-host.js';
 export type { CircuitBreakerEventOf, CircuitBreakerEventType } from './listeners.js';
+
+type Fallback = GuardedCallPolicy['fallback'];
+
 export type {
   CircuitBreakerOptions,
   ExecuteContext,
@@ -92,165 +60,41 @@ export type {
  * ```
  */
 export class CircuitBreaker implements Disposable {
-  /** Built on first need (see the class comment); undefined until then. */
-  #actor: CircuitBreakerActor | undefined;
-  /** The context the machine starts with, made on the first call folded without an actor. */
-  #initial: CircuitBreakerContext | undefined;
-  readonly #clock: BreakerClock;
-  readonly #config: CircuitBreakerConfig;
-  /** The machine options as given (plus restored ones), saved by `toJSON` for a restore. */
-  readonly #input: CircuitBreakerInput;
-  readonly #logger: BreakerLogger | undefined;
-  readonly #backoff: ResetTimeoutFunction | undefined;
-  readonly #inspect: CircuitBreakerOptions['inspect'];
-  readonly #errorStacks: boolean;
-  readonly #listeners: BreakerListeners;
-  readonly #unsubscribes: Array<() => void> = [];
-  /** True while outcomes may be folded locally; false when someone watches every event. */
-  #fast: boolean;
-  #disposed = false;
-  #wakeTimer: unknown;
-  /**
-   * Above 0 while the machine processes an event we sent (or a timer's). Listeners run then,
-   * and XState queues anything sent from them until the current event is done: a snapshot read
-   * right after such a send would be stale. So while busy nothing is folded (outcomes go to the
-   * queue in order) and an admission that needs the machine's answer is turned away.
-   */
-  #busy = 0;
-  readonly #fold = new OutcomeFold();
+  /** The state controller: it alone talks to the actor. */
+  readonly #core: BreakerController;
+  readonly #settler: CallSettler;
   /** The per-call policies, or null when none is configured (the plain, fastest path). */
   readonly #policy: GuardedCallPolicy | null;
-  readonly #retryAfter: ((error: unknown) => number | undefined) | undefined;
-  /** The resolved options, frozen, as `config` shows them. */
-  readonly #publicConfig: Readonly<CircuitBreakerConfig>;
-  /** Made on the first guarded call: a breaker that never takes that path never pays for it. */
-  #hooks: GuardedCallHooks | undefined;
-  /** The generation whose settle handlers `#onSettledOk`/`#onSettledError` are (-1: none yet). */
-  #settlersOf = -1;
-  #onSettledOk: (() => void) | undefined;
-  #onSettledError: ((error: unknown) => void) | undefined;
+  /** The resolved options, frozen, as `config` shows them (made on first read). */
+  #publicConfig: Readonly<CircuitBreakerConfig> | undefined;
 
   /**
    * @param options - see {@link CircuitBreakerOptions}; all optional.
    * @throws TypeError or RangeError naming the first bad option and its value.
    */
   constructor(options: CircuitBreakerOptions = {}) {
-    const { resetTimeout } = options ?? {};
-    const backoff = typeof resetTimeout === 'function' ? resetTimeout : undefined;
-    if (resetTimeout !== undefined && backoff === undefined && typeof resetTimeout !== 'number') {
-      throw new TypeError(
-        `resetTimeout must be a number or a function, got ${describeValue(resetTimeout)}`,
-      );
-    }
-    const machineOptions = withSavedOptions(
-      options?.snapshot,
-      backoff ? { ...options, resetTimeout: undefined } : options,
-    ) as CircuitBreakerInput;
-    if (backoff) machineOptions.resetTimeout = undefined;
-    this.#config = resolveBreakerConfig(machineOptions, SERVICE_OPTION_KEYS);
-    this.#input = pickMachineInput(machineOptions);
-    this.#policy = resolvePolicy(options, this.#config);
-    this.#retryAfter = checkFunction('retryAfter', options.retryAfter);
-    this.#publicConfig = freezeConfig(this.#config);
-    this.#clock = options.clock === undefined ? systemClock : checkClock(options.clock);
-    this.#logger = options.logger === undefined ? undefined : checkLogger(options.logger);
-    const { inspect } = options;
-    if (
-      inspect !== undefined &&
-      typeof inspect !== 'function' &&
-      (typeof inspect !== 'object' || inspect === null || typeof inspect.next !== 'function')
-    ) {
-      throw new TypeError(
-        `inspect must be a function or an observer with next(), got ${describeValue(inspect)}`,
-      );
-    }
-    this.#inspect = inspect;
-    const { errorStacks = false } = options;
-    if (typeof errorStacks !== 'boolean') {
-      throw new TypeError(`errorStacks must be a boolean, got ${describeValue(errorStacks)}`);
-    }
-    this.#errorStacks = errorStacks;
-    this.#backoff = backoff;
-    this.#fast = inspect === undefined;
-    this.#listeners = new BreakerListeners(this.#config.name, this.#logger);
-    if (options.snapshot != null || inspect !== undefined) {
+    const setup = resolveServiceSetup(options);
+    const core = new BreakerController(setup);
+    this.#core = core;
+    this.#settler = new CallSettler(core);
+    this.#policy = setup.policy;
+    const snapshot = options?.snapshot;
+    if (snapshot != null || setup.inspect !== undefined) {
       // A restored state, and an inspector that must see the actor from its start, need it now.
-      const now = this.#clock.now();
+      const now = core.clock.now();
       const restored =
-        options.snapshot == null
+        snapshot == null
           ? undefined
           : readBreakerSnapshot(
-              options.snapshot,
-              this.#config,
+              snapshot,
+              setup.config,
               now,
-              typeof resetTimeout !== 'number',
+              typeof options.resetTimeout !== 'number',
             );
-      const actor = this.#start(restored);
+      const actor = core.start(restored);
       const { value, context } = actor.getSnapshot();
-      if (circuitStateOf(value) === 'open') this.#scheduleWake(retryDueAt(context) - now);
+      if (circuitStateOf(value) === 'open') core.scheduleWake(retryDueAt(context) - now);
     }
-  }
-
-  /** The actor, built and started now if it is not yet. */
-  #host(): CircuitBreakerActor {
-    return this.#actor ?? this.#start(undefined);
-  }
-
-  #start(
-    restored: Pick<PersistedBreakerState, 'value' | 'context'> | undefined,
-  ): CircuitBreakerActor {
-    const actor = createBreakerActor({
-      config: this.#config,
-      clock: this.#clock,
-      backoff: this.#backoff,
-      logger: this.#logger,
-      inspect: this.#inspect,
-      restored,
-      // A timer is about to move the machine: fold the local counts in first, and mark the
-      // machine busy while it processes the timer's event (see `#busy`).
-      runTimer: (callback) => {
-        this.#flush();
-        this.#busy += 1;
-        try {
-          callback();
-        } finally {
-          this.#busy -= 1;
-        }
-      },
-    });
-    this.#actor = actor;
-    const listeners = this.#listeners;
-    const relay = actor.on('*', (event) => listeners.emit(event));
-    this.#unsubscribes.push(() => relay.unsubscribe());
-    if (this.#logger) this.#unsubscribes.push(logTransitions(actor, this.name, this.#logger));
-    actor.start();
-    return actor;
-  }
-
-  /** The machine's context, or the one it would start with while there is no actor yet. */
-  #context(): CircuitBreakerContext {
-    const actor = this.#actor;
-    if (actor !== undefined) return actor.getSnapshot().context;
-    this.#initial ??= initialContextFor(this.#config);
-    return this.#initial;
-  }
-
-  /** The flat state of the machine now (`closed` while there is no actor yet). */
-  #stateNow(): CircuitState {
-    const actor = this.#actor;
-    return actor === undefined ? 'closed' : circuitStateOf(actor.getSnapshot().value);
-  }
-
-  /**
-   * XState does not persist pending `after` timers (statelyai/xstate#5331), so an open breaker
-   * restored from a snapshot gets its half-open timer back here, measured from when it opened.
-   */
-  #scheduleWake(delay: number): void {
-    if (delay <= 0) return; // already due: the first call or canExecute() moves it to halfOpen
-    this.#wakeTimer = this.#clock.setTimeout(() => {
-      this.#wakeTimer = undefined;
-      if (!this.#disposed) this.#send({ type: 'WAKE', at: this.#clock.now() });
-    }, delay);
   }
 
   /**
@@ -264,18 +108,19 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   toJSON(): CircuitBreakerSnapshot {
-    this.#flush();
-    return toBreakerSnapshot(this.#host().getPersistedSnapshot(), this.#input);
+    const core = this.#core;
+    core.flush();
+    return toBreakerSnapshot(core.host().getPersistedSnapshot(), core.config);
   }
 
   /** The breaker's name. */
   get name(): string {
-    return this.#config.name;
+    return this.#core.name;
   }
 
   /** The current state, flat: `closed`, `open`, `halfOpen`, `forcedOpen` or `disabled`. */
   get state(): CircuitState {
-    return this.#stateNow();
+    return this.#core.state();
   }
 
   /**
@@ -287,6 +132,7 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   get config(): Readonly<CircuitBreakerConfig> {
+    this.#publicConfig ??= freezeConfig(this.#core.config);
     return this.#publicConfig;
   }
 
@@ -295,9 +141,8 @@ export class CircuitBreaker implements Disposable {
    * turns on full fidelity: from then on every outcome is an event the actor's observers see.
    */
   get actor(): CircuitBreakerActor {
-    const actor = this.#host();
-    this.#flush();
-    this.#fast = false;
+    const actor = this.#core.host();
+    this.#core.watchEveryEvent();
     return actor;
   }
 
@@ -312,21 +157,22 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   call<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>, ...args: A): Promise<R> {
-    if (this.#policy !== null) return this.#guardedApply(fn, undefined, args, undefined);
-    let token: number | typeof TURNED_AWAY;
+    if (this.#policy !== null)
+      return applyGuarded(this.#core.guardHooks(), this.#policy, fn, undefined, args, undefined);
+    let token: Admission;
     try {
       token = this.#enter(fn);
     } catch (refusal) {
       return Promise.reject(refusal);
     }
-    if (token === TURNED_AWAY) return rejectSoon(this.#openError());
+    if (token === TURNED_AWAY) return rejectSoon(this.#core.openError());
     let result: R | PromiseLike<R>;
     try {
       result = fn(...args);
     } catch (error) {
-      return this.#thrown(token, error);
+      return this.#settler.thrown(token, error);
     }
-    return this.#track(token, result);
+    return this.#settler.track(token, result);
   }
 
   /**
@@ -343,38 +189,31 @@ export class CircuitBreaker implements Disposable {
     fn: (context: ExecuteContext) => R | PromiseLike<R>,
     options: ExecuteOptions = {},
   ): Promise<R> {
-    const { signal, fallback } = options ?? {};
-    if (
-      signal !== undefined &&
-      (typeof signal !== 'object' || signal === null || typeof signal.aborted !== 'boolean')
-    ) {
-      return Promise.reject(
-        new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`),
-      );
+    let checked: ReturnType<typeof checkExecuteOptions>;
+    try {
+      checked = checkExecuteOptions(options);
+    } catch (problem) {
+      return Promise.reject(problem);
     }
+    const { signal, fallback } = checked;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (fallback !== undefined && typeof fallback !== 'function') {
-      return Promise.reject(
-        new TypeError(`fallback must be a function, got ${describeValue(fallback)}`),
-      );
-    }
     if (this.#policy !== null || signal !== undefined || fallback !== undefined) {
-      return this.#guardedExecute(fn, signal, fallback);
+      return executeGuarded(this.#core.guardHooks(), this.#policy, fn, signal, fallback);
     }
-    let token: number | typeof TURNED_AWAY;
+    let token: Admission;
     try {
       token = this.#enter(fn);
     } catch (refusal) {
       return Promise.reject(refusal);
     }
-    if (token === TURNED_AWAY) return rejectSoon(this.#openError());
+    if (token === TURNED_AWAY) return rejectSoon(this.#core.openError());
     let result: R | PromiseLike<R>;
     try {
       result = fn({ signal: signalThatNeverAborts() });
     } catch (error) {
-      return this.#thrown(token, error);
+      return this.#settler.thrown(token, error);
     }
-    return this.#track(token, result);
+    return this.#settler.track(token, result);
   }
 
   /**
@@ -401,22 +240,23 @@ export class CircuitBreaker implements Disposable {
     const breaker = this;
     return function (this: T, ...args: A): Promise<R> {
       if (breaker.#policy !== null || fallback !== undefined) {
-        return breaker.#guardedApply(fn, this, args, fallback as GuardedCallPolicy['fallback']);
+        const hooks = breaker.#core.guardHooks();
+        return applyGuarded(hooks, breaker.#policy, fn, this, args, fallback as Fallback);
       }
-      let token: number | typeof TURNED_AWAY;
+      let token: Admission;
       try {
         token = breaker.#enter(fn);
       } catch (refusal) {
         return Promise.reject(refusal);
       }
-      if (token === TURNED_AWAY) return rejectSoon(breaker.#openError());
+      if (token === TURNED_AWAY) return rejectSoon(breaker.#core.openError());
       let result: R | PromiseLike<R>;
       try {
         result = fn.call(this, ...args);
       } catch (error) {
-        return breaker.#thrown(token, error);
+        return breaker.#settler.thrown(token, error);
       }
-      return breaker.#track(token, result);
+      return breaker.#settler.track(token, result);
     };
   }
 
@@ -437,8 +277,8 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   canExecute(): boolean {
-    this.#assertLive();
-    return this.#admit() !== TURNED_AWAY;
+    this.#core.assertLive();
+    return this.#core.admit() !== TURNED_AWAY;
   }
 
   /**
@@ -450,8 +290,8 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   recordSuccess(): void {
-    this.#assertLive();
-    this.#succeed(this.#context().generation);
+    this.#core.assertLive();
+    this.#core.succeed(this.#core.context().generation);
   }
 
   /**
@@ -463,12 +303,12 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   recordFailure(error?: unknown): void {
-    this.#assertLive();
-    const { generation } = this.#context();
+    this.#core.assertLive();
+    const { generation } = this.#core.context();
     const verdict = classifyError(this.#policy ?? NO_POLICY, error);
-    if (verdict === 'ignored') this.#ignore(generation);
-    else if (verdict === 'success') this.#succeed(generation);
-    else this.#fail(generation, error);
+    if (verdict === 'ignored') this.#core.ignore(generation);
+    else if (verdict === 'success') this.#core.succeed(generation);
+    else this.#core.fail(generation, error);
   }
 
   /**
@@ -480,10 +320,7 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   timeUntilRetry(): number | null {
-    if (this.#actor === undefined) return null;
-    const { value, context } = this.#actor.getSnapshot();
-    if (circuitStateOf(value) !== 'open') return null;
-    return remainingWithin(retryDueAt(context), this.#clock.now(), context.openTimeout);
+    return this.#core.timeUntilRetry();
   }
 
   /**
@@ -495,7 +332,7 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   getStats(): CircuitBreakerStats {
-    const { stats } = this.#flushed().context;
+    const { stats } = this.#core.flushed().context;
     return { ...stats, lastTransition: stats.lastTransition && { ...stats.lastTransition } };
   }
 
@@ -510,8 +347,8 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   getMetrics(): BreakerMetrics {
-    const { value, context } = this.#flushed();
-    return measure(circuitStateOf(value), context, this.#clock.now());
+    const { value, context } = this.#core.flushed();
+    return measure(circuitStateOf(value), context, this.#core.clock.now());
   }
 
   /**
@@ -523,15 +360,9 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   recordCost(cost: { inputTokens: number; outputTokens: number; estimatedCost: number }): void {
-    this.#assertLive();
-    if (typeof cost !== 'object' || cost === null) {
-      throw new TypeError(`cost must be an object, got ${describeValue(cost)}`);
-    }
-    const { inputTokens, outputTokens, estimatedCost } = cost;
-    checkAmount('inputTokens', inputTokens, true);
-    checkAmount('outputTokens', outputTokens, true);
-    checkAmount('estimatedCost', estimatedCost, false);
-    this.#send({ type: 'RECORD_COST', inputTokens, outputTokens, estimatedCost });
+    this.#core.assertLive();
+    const { inputTokens, outputTokens, estimatedCost } = checkCost(cost);
+    this.#core.send({ type: 'RECORD_COST', inputTokens, outputTokens, estimatedCost });
   }
 
   /**
@@ -544,7 +375,7 @@ export class CircuitBreaker implements Disposable {
    */
   isCostExceeded(maxCost: number): boolean {
     checkAmount('maxCost', maxCost, false);
-    return this.#context().stats.totalEstimatedCost > maxCost;
+    return this.#core.context().stats.totalEstimatedCost > maxCost;
   }
 
   /**
@@ -557,8 +388,8 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   reset(): void {
-    this.#assertLive();
-    this.#send({ type: 'RESET', at: this.#clock.now() });
+    this.#core.assertLive();
+    this.#core.send({ type: 'RESET', at: this.#core.clock.now() });
   }
 
   /**
@@ -573,10 +404,10 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   forceOpen(options?: ForceOpenOptions): void {
-    this.#assertLive();
+    this.#core.assertLive();
     const period = checkForceOpen(options);
-    const at = this.#clock.now();
-    this.#send(
+    const at = this.#core.clock.now();
+    this.#core.send(
       period === undefined ? { type: 'FORCE_OPEN', at } : { type: 'FORCE_OPEN', at, for: period },
     );
   }
@@ -591,8 +422,8 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   disable(): void {
-    this.#assertLive();
-    this.#send({ type: 'DISABLE', at: this.#clock.now() });
+    this.#core.assertLive();
+    this.#core.send({ type: 'DISABLE', at: this.#core.clock.now() });
   }
 
   /**
@@ -604,15 +435,15 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   forceClose(): void {
-    this.#assertLive();
-    this.#send({ type: 'FORCE_CLOSE', at: this.#clock.now() });
+    this.#core.assertLive();
+    this.#core.send({ type: 'FORCE_CLOSE', at: this.#core.clock.now() });
   }
 
   /**
-   * Calls `listener` for every event of `type`; returns a function that stops it. Listening to
-   * `success`, `failure` or `reject` makes every outcome a machine event while subscribed.
-   * A listener that throws does not break the breaker; its error goes to `logger.warn`, or to
-   * `console.error` without a logger.
+   * Calls `listener` for every event of `type`; returns a function that stops it. Listeners
+   * run once the machine is done with the event that caused theirs, so what they read is exact.
+   * Per-call events (`success`, `failure`, `reject`) cost no XState event. A listener that
+   * throws does not break the breaker; its error goes to `logger.warn`, or to `console.error`.
    *
    * @example
    * ```ts
@@ -624,16 +455,8 @@ export class CircuitBreaker implements Disposable {
     type: T,
     listener: (event: CircuitBreakerEventOf<T>) => void,
   ): () => void {
-    this.#assertLive();
-    if (!(BREAKER_EVENT_TYPES as readonly string[]).includes(type)) {
-      throw new TypeError(
-        `type must be one of ${BREAKER_EVENT_TYPES.join(', ')}, got ${describeValue(type)}`,
-      );
-    }
-    if (typeof listener !== 'function') {
-      throw new TypeError(`listener must be a function, got ${describeValue(listener)}`);
-    }
-    return this.#listeners.add(type, listener as (event: never) => void);
+    this.#core.assertLive();
+    return this.#core.listeners.add(type, listener as (event: never) => void);
   }
 
   /**
@@ -646,12 +469,7 @@ export class CircuitBreaker implements Disposable {
    * ```
    */
   dispose(): void {
-    if (this.#disposed) return;
-    this.#flush();
-    this.#disposed = true;
-    if (this.#wakeTimer !== undefined) this.#clock.clearTimeout(this.#wakeTimer);
-    for (const unsubscribe of this.#unsubscribes) unsubscribe();
-    this.#actor?.stop();
+    this.#core.dispose();
   }
 
   /** Same as {@link CircuitBreaker.dispose}, for `using breaker = new CircuitBreaker()`. */
@@ -665,8 +483,8 @@ export class CircuitBreaker implements Disposable {
    * row of the current state (a state change starts them again).
    */
   toString(): string {
-    const { failureThreshold } = this.#config;
-    const { value, context } = this.#flushed();
+    const { failureThreshold } = this.#core.config;
+    const { value, context } = this.#core.flushed();
     const retryIn = this.timeUntilRetry();
     const retry = retryIn === null ? '' : `, retryIn=${retryIn}ms`;
     const of = failureThreshold === null ? '' : `/${failureThreshold}`;
@@ -678,8 +496,7 @@ export class CircuitBreaker implements Disposable {
   /*
    * The hot path of `call`, `execute` and `wrap`. Each entry point invokes `fn` itself (a spread
    * of its own rest parameter, which V8 compiles to a plain call) between `#enter`, which admits
-   * the call, and `#track`, which records its outcome. Nothing here is `async`: an async wrapper
-   * costs a second promise and a second microtask hop per call. Every problem (bad `fn`,
+   * the call, and the settler's `track`, which records its outcome. Every problem (bad `fn`,
    * disposed, circuit open, `fn` throwing synchronously) comes back as a rejected promise, never
    * as a synchronous throw.
    */
@@ -689,399 +506,12 @@ export class CircuitBreaker implements Disposable {
    * Throws (for the entry point to turn into a rejection) when `fn` is not a function, the
    * breaker is disposed, or admitting itself failed (a throwing clock, say).
    */
-  #enter(fn: unknown): number | typeof TURNED_AWAY {
+  #enter(fn: unknown): Admission {
     if (typeof fn !== 'function') {
       throw new TypeError(`fn must be a function, got ${describeValue(fn)}`);
     }
-    if (this.#disposed) throw new CircuitBreakerDisposedError(this.name);
-    return this.#admit();
-  }
-
-  /** `fn` threw synchronously: a failure, rethrown as the call's rejection. */
-  #thrown(token: number, error: unknown): Promise<never> {
-    try {
-      this.#fail(token, error);
-    } catch (internal) {
-      return Promise.reject(internal);
-    }
-    return Promise.reject(error);
-  }
-
-  /**
-   * Records the outcome of an admitted call. A promise from `fn` gets one pair of settle
-   * handlers (made once per generation, see `#makeSettlers`) and goes back to the caller as it
-   * is, so the caller awaits exactly what a bare call would. Our handlers are attached first, so
-   * the outcome is recorded before the caller's continuation runs. Other thenables are adopted
-   * into a promise first; a plain value is a success at once.
-   */
-  #track<R>(token: number, result: R | PromiseLike<R>): Promise<R> {
-    let promise: Promise<R>;
-    if (result instanceof Promise) {
-      promise = result;
-    } else if (isThenable(result)) {
-      promise = Promise.resolve(result);
-    } else {
-      try {
-        this.#succeed(token);
-      } catch (internal) {
-        return Promise.reject(internal);
-      }
-      return Promise.resolve(result);
-    }
-    if (this.#settlersOf !== token) this.#makeSettlers(token);
-    promise.then(this.#onSettledOk, this.#onSettledError);
-    return promise;
-  }
-
-  /**
-   * Builds the settle handlers for calls admitted in `generation`. A closed circuit keeps its
-   * generation for as long as it stays closed, so the hot path allocates no closure per call.
-   * The handlers never throw: nobody observes the promise `then` derives from them, so a
-   * rejection of it would be an unhandled rejection.
-   */
-  #makeSettlers(generation: number): void {
-    this.#settlersOf = generation;
-    this.#onSettledOk = () => {
-      try {
-        this.#succeed(generation);
-      } catch (internal) {
-        reportLater(internal);
-      }
-    };
-    this.#onSettledError = (error: unknown) => {
-      try {
-        this.#fail(generation, error);
-      } catch (internal) {
-        reportLater(internal);
-      }
-    };
-  }
-
-  /*
-   * `call`, `wrap` and `execute` hand calls under per-call policies to these two, which build the
-   * closure `runGuardedCall` invokes. A closure built in the entry point itself would capture its
-   * parameters, and V8 then allocates a context for them on every call, plain path included.
-   */
-
-  #guardedApply<T, A extends unknown[], R>(
-    fn: (this: T, ...args: A) => R | PromiseLike<R>,
-    thisArg: T,
-    args: A,
-    fallback: GuardedCallPolicy['fallback'],
-  ): Promise<R> {
-    return this.#guarded(fn, () => fn.apply(thisArg, args), undefined, fallback, args);
-  }
-
-  #guardedExecute<R>(
-    fn: (context: ExecuteContext) => R | PromiseLike<R>,
-    signal: AbortSignal | undefined,
-    fallback: GuardedCallPolicy['fallback'],
-  ): Promise<R> {
-    return this.#guarded(
-      fn,
-      (callSignal) => fn(new LazyExecuteContext(callSignal)),
-      signal,
-      fallback,
-      [],
-    );
-  }
-
-  /** The path of calls under per-call policies (see `runGuardedCall`). */
-  #guarded<R>(
-    fn: unknown,
-    invoke: (signal: () => AbortSignal) => R | PromiseLike<R>,
-    signal: AbortSignal | undefined,
-    fallback: GuardedCallPolicy['fallback'],
-    args: readonly unknown[],
-  ): Promise<R> {
-    if (typeof fn !== 'function') {
-      return Promise.reject(new TypeError(`fn must be a function, got ${describeValue(fn)}`));
-    }
-    const policy = this.#policy ?? NO_POLICY;
-    return runGuardedCall(
-      this.#guardHooks(),
-      fallback === undefined ? policy : { ...policy, fallback },
-      invoke,
-      signal,
-      args,
-    );
-  }
-
-  #guardHooks(): GuardedCallHooks {
-    this.#hooks ??= {
-      name: this.#config.name,
-      clock: this.#clock,
-      errorStacks: this.#errorStacks,
-      admit: () => {
-        this.#assertLive();
-        return this.#admit();
-      },
-      openError: () => this.#openError(),
-      succeed: (generation, slow) => this.#succeed(generation, slow),
-      fail: (generation, error, slow, timeout) => this.#fail(generation, error, slow, timeout),
-      ignore: (generation) => this.#ignore(generation),
-      cancel: (generation) => this.#cancel(generation),
-      fellBack: () => {
-        // A fallback never moves the machine: always counted here, folded in on the next read.
-        if (!this.#disposed) this.#fold.fallbacks += 1;
-      },
-    };
-    return this.#hooks;
-  }
-
-  /** A call's caller gave up: give back the probe slot it may hold; count nothing. */
-  #cancel(generation: number): void {
-    if (this.#disposed || this.#stateNow() !== 'halfOpen') return;
-    this.#send({ type: 'CANCEL', generation });
-  }
-
-  /** A call failed with an ignored error: give back its probe slot; count it as ignored. */
-  #ignore(generation: number): void {
-    if (this.#disposed) return;
-    if (this.#fast && this.#busy === 0 && this.#stateNow() !== 'halfOpen') {
-      this.#fold.ignored += 1;
-      return;
-    }
-    this.#send({ type: 'IGNORE', generation });
-  }
-
-  /** Lets a call in (returning the generation it starts in) or counts a rejection. */
-  #admit(): number | typeof TURNED_AWAY {
-    const actor = this.#actor;
-    if (actor === undefined) return this.#context().generation; // closed, by definition
-    let snapshot = actor.getSnapshot();
-    let state = circuitStateOf(snapshot.value);
-    if (state === 'closed' || state === 'disabled') return snapshot.context.generation;
-    if (
-      this.#fast &&
-      (state === 'forcedOpen' ||
-        (state === 'open' && this.#clock.now() < retryDueAt(snapshot.context)))
-    ) {
-      return this.#turnAway(state);
-    }
-    if (this.#busy > 0) {
-      // Called from a listener: a REQUEST would only be queued, and could take a probe slot
-      // after we answered. Turn the call away instead; a later call probes as usual.
-      return this.#turnAway(state);
-    }
-    this.#send({ type: 'REQUEST', at: this.#clock.now() });
-    const inFlightBefore = state === 'halfOpen' ? snapshot.context.halfOpenInFlight : 0;
-    snapshot = actor.getSnapshot();
-    state = circuitStateOf(snapshot.value);
-    return state === 'halfOpen' && snapshot.context.halfOpenInFlight > inFlightBefore
-      ? snapshot.context.generation
-      : TURNED_AWAY;
-  }
-
-  /** A rejection counted here rather than by the machine (it cannot move it). */
-  #turnAway(state: CircuitState): typeof TURNED_AWAY {
-    this.#fold.rejections += 1;
-    if (this.#listeners.perCall > 0 && this.#listeners.has('reject')) {
-      this.#listeners.emit({ type: 'reject', at: this.#clock.now(), state });
-    }
-    return TURNED_AWAY;
-  }
-
-  /*
-   * Settling. An outcome is folded (counted here, see `OutcomeFold`) only when the machine's
-   * rules prove it cannot move the machine (`successVerdict`, `failureVerdict`); everything else
-   * goes to the machine as an event. A folded outcome's per-call event is emitted here.
-   */
-
-  #succeed(generation: number, slow = false): void {
-    if (this.#disposed) return;
-    if (this.#fast && this.#busy === 0) {
-      const fold = this.#fold;
-      const snapshot = this.#actor?.getSnapshot();
-      const context = snapshot === undefined ? this.#context() : snapshot.context;
-      const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
-      const code = slow ? OUTCOME_SLOW : 0;
-      // Only a slow success or a time window needs the time; a plain success reads no clock.
-      const at =
-        code !== 0 || context.config.slidingWindow?.type === 'time' ? this.#clock.now() : 0;
-      const verdict = fold.verdict(state, context, generation, code, at);
-      if (verdict !== 'send') {
-        fold.successes += 1;
-        if (verdict === 'current') {
-          fold.consecutive = 0;
-          fold.record(context, code, at);
-        }
-        if (this.#listeners.perCall > 0 && this.#listeners.has('success')) {
-          this.#listeners.emit({
-            type: 'success',
-            at: at || this.#clock.now(),
-            late: verdict === 'late',
-          });
-        }
-        if (fold.full) this.#flush();
-        return;
-      }
-    }
-    this.#send({ type: 'SUCCESS', at: this.#clock.now(), generation, slow });
-  }
-
-  #fail(generation: number, error: unknown, slow = false, timeout = false): void {
-    if (this.#disposed) return;
-    const at = this.#clock.now();
-    const retryAfter = this.#retryAfter === undefined ? undefined : this.#askRetryAfter(error);
-    if (this.#fast && this.#busy === 0 && retryAfter === undefined) {
-      const fold = this.#fold;
-      const snapshot = this.#actor?.getSnapshot();
-      const context = snapshot === undefined ? this.#context() : snapshot.context;
-      const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
-      const code = OUTCOME_FAILURE | (slow ? OUTCOME_SLOW : 0);
-      const verdict = fold.verdict(state, context, generation, code, at);
-      if (verdict !== 'send') {
-        fold.failures += 1;
-        if (timeout) fold.timeouts += 1;
-        fold.lastFailureAt = at;
-        if (verdict === 'current') {
-          fold.consecutive = (fold.consecutive ?? context.stats.consecutiveFailures) + 1;
-          fold.record(context, code, at);
-        }
-        if (this.#listeners.perCall > 0 && this.#listeners.has('failure')) {
-          this.#listeners.emit({ type: 'failure', at, late: verdict === 'late', error });
-        }
-        if (fold.full) this.#flush();
-        return;
-      }
-    }
-    const event: CircuitBreakerEvent = { type: 'FAILURE', at, generation, error, slow };
-    if (timeout) event.timeout = true;
-    if (retryAfter !== undefined) event.retryAfter = retryAfter;
-    this.#send(event);
-  }
-
-  /**
-   * The `retryAfter` option's answer for `error`: whole ms in 0 … 2^31-1, or undefined. Any
-   * other answer, or a throw, is reported through the logger and treated as no answer, so a
-   * bad classifier never stops a call from being counted.
-   */
-  #askRetryAfter(error: unknown): number | undefined {
-    let answer: unknown;
-    try {
-      answer = this.#retryAfter?.(error);
-    } catch (thrown) {
-      this.#logger?.warn(
-        `circuit_breaker_bad_retry_after name=${this.name} retryAfter threw ${String(thrown)}`,
-      );
-      return undefined;
-    }
-    if (answer === undefined) return undefined;
-    if (isTimerDelay(answer)) return answer;
-    this.#logger?.warn(
-      `circuit_breaker_bad_retry_after name=${this.name} retryAfter returned ${describeValue(answer)}`,
-    );
-    return undefined;
-  }
-
-  /** Sends an event to the machine, folding the local tally in first. */
-  #send(event: CircuitBreakerEvent): void {
-    const actor = this.#host();
-    this.#flush();
-    this.#busy += 1;
-    try {
-      actor.send(event);
-    } finally {
-      this.#busy -= 1;
-    }
-  }
-
-  /**
-   * Folds the locally counted outcomes into the machine as one `TALLY` event. The counts are
-   * taken before the send, so a listener that reads the stats during it cannot fold them twice.
-   */
-  #flush(): void {
-    if (this.#fold.empty || this.#disposed || this.#busy > 0) return;
-    const actor = this.#host();
-    const tally = this.#fold.take(this.#clock.now());
-    this.#busy += 1;
-    try {
-      actor.send(tally);
-    } finally {
-      this.#busy -= 1;
-    }
-  }
-
-  /** The machine's snapshot with everything folded so far counted in. */
-  #flushed() {
-    const actor = this.#host();
-    this.#flush();
-    return actor.getSnapshot();
-  }
-
-  #openError(): CircuitOpenError {
-    return new CircuitOpenError(
-      this.name,
-      this.#stateNow(),
-      this.timeUntilRetry(),
-      this.#errorStacks,
-    );
-  }
-
-  #assertLive(): void {
-    if (this.#disposed) throw new CircuitBreakerDisposedError(this.name);
+    const core = this.#core;
+    if (core.disposed) throw new CircuitBreakerDisposedError(core.name);
+    return core.admit();
   }
 }
-
-/**
- * What `execute` hands its `fn` under per-call policies: the signal is made when `fn` first
- * reads it, so a call that never does costs no `AbortController`.
- */
-class LazyExecuteContext implements ExecuteContext {
-  readonly #signal: () => AbortSignal;
-
-  constructor(signal: () => AbortSignal) {
-    this.#signal = signal;
-  }
-
-  get signal(): AbortSignal {
-    return this.#signal();
-  }
-}
-
-/** A frozen copy of the resolved options, for `breaker.config`. */
-function freezeConfig(config: CircuitBreakerConfig): Readonly<CircuitBreakerConfig> {
-  const window = config.slidingWindow;
-  return Object.freeze({
-    ...config,
-    slidingWindow: window === null ? null : Object.freeze({ ...window }),
-  });
-}
-
-const settledPromise = Promise.resolve();
-
-/**
- * A promise that rejects with `error` one microtask from now, for the open circuit's turned-away
- * calls. A promise rejected before anyone handles it (`Promise.reject`) makes Node track it as
- * possibly unhandled and untrack it when the caller's `await` or `catch` arrives, which costs
- * more than the extra microtask (about 0.9 µs per rejection on the bench machine). The caller
- * attaches its handler synchronously, before this rejection happens; a rejection nobody handles
- * is still reported as unhandled.
- */
-function rejectSoon(error: unknown): Promise<never> {
-  return new Promise<never>((_, reject) => {
-    settledPromise.then(() => reject(error));
-  });
-}
-
-/** True for a non-promise object or function with a `then` method. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === 'object' || typeof value === 'function') &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-/**
- * Rethrows an error of the breaker's own bookkeeping (a throwing clock, say) outside the call
- * it happened in, as XState does with errors it cannot hand to anyone.
- */
-function reportLater(error: unknown): void {
-  setTimeout(() => {
-    throw error;
-  });
-}
-
-/** Validates one amount of `recordCost`/`isCostExceeded`: finite, not negative. */

@@ -1,9 +1,11 @@
 /**
  * Listeners of `breaker.on(type, listener)`. The machine's events reach them through one
- * subscription to the actor; the per-call events of outcomes the service folds (which never
+ * subscription to the actor (handed over by the controller once the machine is done with the
+ * event that caused them); the per-call events of outcomes the service folds (which never
  * reach the machine) are emitted here directly, in the order they happen, so watching a breaker
  * costs no XState event per call.
  */
+import { describeValue } from '../machine/options.js';
 import type { CircuitBreakerEmitted } from '../machine/types.js';
 import { type BreakerLogger, reportListenerError } from './logger.js';
 
@@ -62,8 +64,16 @@ export class BreakerListeners {
     this.#logger = logger;
   }
 
-  /** Adds `listener` for `type`; returns a function that removes it (once). */
+  /** Adds `listener` for `type` (both checked); returns a function that removes it (once). */
   add(type: CircuitBreakerEventType, listener: AnyListener): () => void {
+    if (!(BREAKER_EVENT_TYPES as readonly string[]).includes(type)) {
+      throw new TypeError(
+        `type must be one of ${BREAKER_EVENT_TYPES.join(', ')}, got ${describeValue(type)}`,
+      );
+    }
+    if (typeof listener !== 'function') {
+      throw new TypeError(`listener must be a function, got ${describeValue(listener)}`);
+    }
     let listeners = this.#byType.get(type);
     if (listeners === undefined) {
       listeners = new Set();

@@ -162,6 +162,26 @@ export function checkAmount(option: string, value: unknown, integer: boolean): v
   }
 }
 
+/** Validates `recordCost`'s argument: token counts and a cost, none negative. */
+export function checkCost(cost: unknown): {
+  inputTokens: number;
+  outputTokens: number;
+  estimatedCost: number;
+} {
+  if (typeof cost !== 'object' || cost === null) {
+    throw new TypeError(`cost must be an object, got ${describeValue(cost)}`);
+  }
+  const { inputTokens, outputTokens, estimatedCost } = cost as Record<string, unknown>;
+  checkAmount('inputTokens', inputTokens, true);
+  checkAmount('outputTokens', outputTokens, true);
+  checkAmount('estimatedCost', estimatedCost, false);
+  return { inputTokens, outputTokens, estimatedCost } as {
+    inputTokens: number;
+    outputTokens: number;
+    estimatedCost: number;
+  };
+}
+
 /** Every per-call policy off: what `#guarded` starts from when only a per-call option is given. */
 export const NO_POLICY: GuardedCallPolicy = {
   callTimeout: null,

@@ -13,6 +13,7 @@ import {
   type CircuitBreakerStats,
   type CircuitState,
   type StateTransition,
+  type StoreRegionState,
   TRANSITION_REASONS,
 } from '../machine/types.js';
 import { brand, CircuitBreakerError } from './errors.js';
@@ -20,12 +21,14 @@ import { brand, CircuitBreakerError } from './errors.js';
 /** Marks a value as a breaker snapshot, so JSON of something else is never taken for one. */
 export const SNAPSHOT_FORMAT = 'xstate-circuit-breaker';
 /**
- * Bumped whenever the shape of the persisted context changes. Version 2 nests the automatic
- * states (`{ automatic: 'open' }`) and adds the transition record and the new counters;
- * version 1 snapshots are still read.
+ * Bumped whenever the shape of the persisted state changes. Version 3 makes the root parallel
+ * (`{ circuit: { automatic: 'open' }, store: 'standalone' }`); version 2 nested the automatic
+ * states (`{ automatic: 'open' }`) and added the transition record and the new counters;
+ * versions 1 and 2 are still read. The `store` region is never restored: whether a store
+ * answers is known again only once it does (a restored breaker starts `standalone`).
  */
-export const SNAPSHOT_VERSION = 2;
-const READABLE_VERSIONS: ReadonlySet<unknown> = new Set([1, 2]);
+export const SNAPSHOT_VERSION = 3;
+const READABLE_VERSIONS: ReadonlySet<unknown> = new Set([1, 2, 3]);
 
 /**
  * XState's persisted snapshot of the breaker actor (`actor.getPersistedSnapshot()`): the state
@@ -38,7 +41,10 @@ const READABLE_VERSIONS: ReadonlySet<unknown> = new Set([1, 2]);
  */
 export interface PersistedBreakerState {
   status: string;
-  value: 'forcedOpen' | 'disabled' | { automatic: 'closed' | 'open' | 'halfOpen' };
+  value: {
+    circuit: 'forcedOpen' | 'disabled' | { automatic: 'closed' | 'open' | 'halfOpen' };
+    store: StoreRegionState;
+  };
   context: CircuitBreakerContext;
   [xstateField: string]: unknown;
 }
@@ -168,27 +174,60 @@ function readTransition(value: unknown): StateTransition | null {
   };
 }
 
-/** The machine's state value for a flat state. */
+/** The machine's state value for a flat state (a restored breaker starts `standalone`). */
 function machineValue(state: CircuitState): PersistedBreakerState['value'] {
-  return state === 'forcedOpen' || state === 'disabled' ? state : { automatic: state };
+  return {
+    circuit: state === 'forcedOpen' || state === 'disabled' ? state : { automatic: state },
+    store: 'standalone',
+  };
+}
+
+/** The `circuit` part of a saved value of any version (v3 `{ circuit }`, v2 nested, v1 flat). */
+function savedCircuit(saved: unknown): unknown {
+  return isRecord(saved) && 'circuit' in saved ? saved.circuit : saved;
 }
 
 /**
  * The envelope `breaker.toJSON()` returns: a deep copy, so editing it (or the JSON made from it)
- * never reaches the running breaker. `options` are the machine options it was built with.
+ * never reaches the running breaker. `options` are the machine options in force, derived from
+ * the resolved config when saving (a breaker keeps no copy of what it was given).
  */
 export function toBreakerSnapshot(
   persisted: unknown,
-  options: CircuitBreakerInput,
+  config: CircuitBreakerConfig,
 ): CircuitBreakerSnapshot {
-  const given: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) if (value !== undefined) given[key] = value;
   return structuredClone({
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
     snapshot: persisted as PersistedBreakerState,
-    options: given as CircuitBreakerInput,
+    options: minimalOptions(config),
   });
+}
+
+/**
+ * The fewest options that resolve to `config` again: each option whose absence changes nothing
+ * (a default, or a value the resolver derives by itself) is left out, so a snapshot reads like
+ * what was given and a later default still applies where nothing was chosen.
+ */
+function minimalOptions(config: CircuitBreakerConfig): CircuitBreakerInput {
+  const options = optionsFromConfig(config) ?? {};
+  const target = JSON.stringify(config);
+  for (const key of Object.keys(options)) {
+    if (key === 'name') continue;
+    const without = { ...options };
+    delete without[key];
+    if (resolvesTo(without, target)) delete options[key];
+  }
+  return options as CircuitBreakerInput;
+}
+
+/** True when `options` resolve to the config whose JSON is `target` (false when invalid). */
+function resolvesTo(options: Record<string, unknown>, target: string): boolean {
+  try {
+    return JSON.stringify(resolveBreakerConfig(options as CircuitBreakerInput)) === target;
+  } catch {
+    return false; // an option others need (a threshold under a window) stays
+  }
 }
 
 /** The saved value as an object: JSON text parsed, anything else as it is. */
@@ -277,10 +316,10 @@ export function readBreakerSnapshot(
   }
   const { context } = persisted;
   const savedValue = persisted.value;
+  const circuit = savedCircuit(savedValue);
   const value =
-    typeof savedValue === 'string' ||
-    (isRecord(savedValue) && typeof savedValue.automatic === 'string')
-      ? circuitStateOf(savedValue as string)
+    typeof circuit === 'string' || (isRecord(circuit) && typeof circuit.automatic === 'string')
+      ? circuitStateOf(circuit as string)
       : undefined;
   if (value === undefined || !STATES.has(value)) {
     fail(`state ${describeValue(savedValue)} is not one of ${[...STATES].join(', ')}`);

@@ -1,0 +1,410 @@
+/**
+ * The state controller: the one place that talks to the breaker's actor. It builds the actor
+ * when something first needs it, admits calls, settles outcomes (folding those the machine's
+ * rules prove cannot move it, see `OutcomeFold`), sends everything else, and hands the
+ * machine's events to the listeners once the machine is done with the event that caused them.
+ * `CircuitBreaker` is the public face over it; nothing else touches the actor.
+ */
+
+import { initialContextFor } from '../machine/context.js';
+import type { CircuitBreakerConfig } from '../machine/options.js';
+import { describeValue, isTimerDelay } from '../machine/options.js';
+import { circuitStateOf, OUTCOME_FAILURE, OUTCOME_SLOW, retryDueAt } from '../machine/rules.js';
+import type {
+  CircuitBreakerContext,
+  CircuitBreakerEmitted,
+  CircuitBreakerEvent,
+  CircuitState,
+} from '../machine/types.js';
+import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
+import type { ResetTimeoutFunction } from './backoff.js';
+import { type BreakerClock, remainingWithin } from './clock.js';
+import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
+import { OutcomeFold } from './fold.js';
+import { type GuardedCallHooks, TURNED_AWAY } from './guarded-call.js';
+import { BreakerListeners } from './listeners.js';
+import type { BreakerLogger } from './logger.js';
+import type { ServiceSetup } from './setup.js';
+import type { PersistedBreakerState } from './snapshot.js';
+import { logTransitions } from './transition-log.js';
+
+/** What an admission answers: the generation the call starts in, or `TURNED_AWAY`. */
+export type Admission = number | typeof TURNED_AWAY;
+
+export class BreakerController {
+  readonly config: CircuitBreakerConfig;
+  readonly clock: BreakerClock;
+  readonly listeners: BreakerListeners;
+  readonly errorStacks: boolean;
+  /** Built on first need; undefined until then (the machine is then in its initial state). */
+  #actor: CircuitBreakerActor | undefined;
+  /** The context the machine starts with, made on the first call folded without an actor. */
+  #initial: CircuitBreakerContext | undefined;
+  readonly #logger: BreakerLogger | undefined;
+  readonly #backoff: ResetTimeoutFunction | undefined;
+  readonly #inspect: ServiceSetup['inspect'];
+  readonly #retryAfter: ((error: unknown) => number | undefined) | undefined;
+  #unsubscribes: Array<() => void> | undefined;
+  /** True while outcomes may be folded locally; false when someone watches every event. */
+  #fast: boolean;
+  disposed = false;
+  #wakeTimer: unknown;
+  /**
+   * Above 0 while the machine processes an event (ours or a timer's). XState queues anything
+   * sent then until the current event is done, so a snapshot read right after such a send would
+   * be stale: nothing is folded, and an admission that needs the machine's answer is turned away.
+   */
+  #busy = 0;
+  /** The machine's events of the event being processed, handed to listeners once it is done. */
+  readonly #pending: CircuitBreakerEmitted[] = [];
+  #delivering = false;
+  readonly #fold = new OutcomeFold();
+  #hooks: GuardedCallHooks | undefined;
+
+  constructor(setup: ServiceSetup) {
+    this.config = setup.config;
+    this.clock = setup.clock;
+    this.errorStacks = setup.errorStacks;
+    this.#logger = setup.logger;
+    this.#backoff = setup.backoff;
+    this.#inspect = setup.inspect;
+    this.#retryAfter = setup.retryAfter;
+    this.#fast = setup.inspect === undefined;
+    this.listeners = new BreakerListeners(setup.config.name, setup.logger);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** The actor, built and started now if it is not yet. */
+  host(): CircuitBreakerActor {
+    return this.#actor ?? this.start(undefined);
+  }
+
+  /** The actor if it exists, without building it. */
+  get actorIfBuilt(): CircuitBreakerActor | undefined {
+    return this.#actor;
+  }
+
+  /** From now on every outcome is a machine event (an observer of the actor sees them all). */
+  watchEveryEvent(): void {
+    this.flush();
+    this.#fast = false;
+  }
+
+  start(
+    restored: Pick<PersistedBreakerState, 'value' | 'context'> | undefined,
+  ): CircuitBreakerActor {
+    const actor = createBreakerActor({
+      config: this.config,
+      clock: this.clock,
+      backoff: this.#backoff,
+      logger: this.#logger,
+      inspect: this.#inspect,
+      restored,
+      // A timer is about to move the machine: fold the local counts in first, and mark the
+      // machine busy while it processes the timer's event.
+      runTimer: (callback) => {
+        this.flush();
+        this.#busy += 1;
+        try {
+          callback();
+        } finally {
+          this.#busy -= 1;
+        }
+        this.#deliver();
+      },
+    });
+    this.#actor = actor;
+    const relay = actor.on('*', (event) => {
+      this.#pending.push(event);
+      if (this.#busy === 0) this.#deliver();
+    });
+    const unsubscribes = [() => relay.unsubscribe()];
+    if (this.#logger) unsubscribes.push(logTransitions(actor, this.name, this.#logger));
+    this.#unsubscribes = unsubscribes;
+    actor.start();
+    this.#deliver();
+    return actor;
+  }
+
+  /**
+   * Hands the machine's pending events to the listeners, in order. They run after the machine
+   * is done, so a listener that records an outcome or reads the stats sees the machine as it is
+   * (and its own outcome), and one that admits a call gets a real answer.
+   */
+  #deliver(): void {
+    if (this.#delivering) return; // the outer loop picks up what a listener caused
+    this.#delivering = true;
+    const pending = this.#pending;
+    try {
+      for (let i = 0; i < pending.length; i++)
+        this.listeners.emit(pending[i] as CircuitBreakerEmitted);
+    } finally {
+      pending.length = 0;
+      this.#delivering = false;
+    }
+  }
+
+  /** A per-call event of a folded outcome: now, or after machine events still to be delivered. */
+  #announce(event: CircuitBreakerEmitted): void {
+    if (this.#delivering || this.#busy > 0) this.#pending.push(event);
+    else this.listeners.emit(event);
+  }
+
+  /** The machine's context, or the one it would start with while there is no actor yet. */
+  context(): CircuitBreakerContext {
+    const actor = this.#actor;
+    if (actor !== undefined) return actor.getSnapshot().context;
+    this.#initial ??= initialContextFor(this.config);
+    return this.#initial;
+  }
+
+  /** The flat state of the machine now (`closed` while there is no actor yet). */
+  state(): CircuitState {
+    const actor = this.#actor;
+    return actor === undefined ? 'closed' : circuitStateOf(actor.getSnapshot().value);
+  }
+
+  /**
+   * XState does not persist pending `after` timers (statelyai/xstate#5331), so an open breaker
+   * restored from a snapshot gets its half-open timer back here, measured from when it opened.
+   */
+  scheduleWake(delay: number): void {
+    if (delay <= 0) return; // already due: the first call or canExecute() moves it to halfOpen
+    this.#wakeTimer = this.clock.setTimeout(() => {
+      this.#wakeTimer = undefined;
+      if (!this.disposed) this.send({ type: 'WAKE', at: this.clock.now() });
+    }, delay);
+  }
+
+  /** Milliseconds until an open circuit lets a probe through (0 when due), or null unless open. */
+  timeUntilRetry(): number | null {
+    const actor = this.#actor;
+    if (actor === undefined) return null;
+    const { value, context } = actor.getSnapshot();
+    if (circuitStateOf(value) !== 'open') return null;
+    return remainingWithin(retryDueAt(context), this.clock.now(), context.openTimeout);
+  }
+
+  openError(): CircuitOpenError {
+    return new CircuitOpenError(this.name, this.state(), this.timeUntilRetry(), this.errorStacks);
+  }
+
+  assertLive(): void {
+    if (this.disposed) throw new CircuitBreakerDisposedError(this.name);
+  }
+
+  /** Lets a call in (returning the generation it starts in) or counts a rejection. */
+  admit(): Admission {
+    const actor = this.#actor;
+    if (actor === undefined) return this.context().generation; // closed, by definition
+    let snapshot = actor.getSnapshot();
+    let state = circuitStateOf(snapshot.value);
+    if (state === 'closed' || state === 'disabled') return snapshot.context.generation;
+    if (
+      this.#fast &&
+      (state === 'forcedOpen' ||
+        (state === 'open' && this.clock.now() < retryDueAt(snapshot.context)))
+    ) {
+      return this.#turnAway(state);
+    }
+    if (this.#busy > 0) {
+      // Called from an observer of the actor: a REQUEST would only be queued, and could take a
+      // probe slot after we answered. Turn the call away instead; a later call probes as usual.
+      return this.#turnAway(state);
+    }
+    this.send({ type: 'REQUEST', at: this.clock.now() });
+    const inFlightBefore = state === 'halfOpen' ? snapshot.context.halfOpenInFlight : 0;
+    snapshot = actor.getSnapshot();
+    state = circuitStateOf(snapshot.value);
+    return state === 'halfOpen' && snapshot.context.halfOpenInFlight > inFlightBefore
+      ? snapshot.context.generation
+      : TURNED_AWAY;
+  }
+
+  /** A rejection counted here rather than by the machine (it cannot move it). */
+  #turnAway(state: CircuitState): typeof TURNED_AWAY {
+    this.#fold.rejections += 1;
+    if (this.listeners.perCall > 0 && this.listeners.has('reject')) {
+      this.#announce({ type: 'reject', at: this.clock.now(), state });
+    }
+    return TURNED_AWAY;
+  }
+
+  /*
+   * Settling. An outcome is folded (counted here, see `OutcomeFold`) only when the machine's
+   * rules prove it cannot move the machine (`OutcomeFold.verdict`); everything else goes to the
+   * machine as an event. A folded outcome's per-call event is emitted here.
+   */
+
+  succeed(generation: number, slow = false): void {
+    if (this.disposed) return;
+    if (this.#fast && this.#busy === 0) {
+      const fold = this.#fold;
+      const snapshot = this.#actor?.getSnapshot();
+      const context = snapshot === undefined ? this.context() : snapshot.context;
+      const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
+      const code = slow ? OUTCOME_SLOW : 0;
+      // Only a slow success or a time window needs the time; a plain success reads no clock.
+      const at = code !== 0 || context.config.slidingWindow?.type === 'time' ? this.clock.now() : 0;
+      const verdict = fold.verdict(state, context, generation, code, at);
+      if (verdict !== 'send') {
+        fold.successes += 1;
+        if (verdict === 'current') {
+          fold.consecutive = 0;
+          fold.record(context, code, at);
+        }
+        if (this.listeners.perCall > 0 && this.listeners.has('success')) {
+          this.#announce({ type: 'success', at: at || this.clock.now(), late: verdict === 'late' });
+        }
+        if (fold.full) this.flush();
+        return;
+      }
+    }
+    this.send({ type: 'SUCCESS', at: this.clock.now(), generation, slow });
+  }
+
+  fail(generation: number, error: unknown, slow = false, timeout = false): void {
+    if (this.disposed) return;
+    const at = this.clock.now();
+    const retryAfter = this.#retryAfter === undefined ? undefined : this.#askRetryAfter(error);
+    if (this.#fast && this.#busy === 0 && retryAfter === undefined) {
+      const fold = this.#fold;
+      const snapshot = this.#actor?.getSnapshot();
+      const context = snapshot === undefined ? this.context() : snapshot.context;
+      const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
+      const code = OUTCOME_FAILURE | (slow ? OUTCOME_SLOW : 0);
+      const verdict = fold.verdict(state, context, generation, code, at);
+      if (verdict !== 'send') {
+        fold.failures += 1;
+        if (timeout) fold.timeouts += 1;
+        fold.lastFailureAt = at;
+        if (verdict === 'current') {
+          fold.consecutive = (fold.consecutive ?? context.stats.consecutiveFailures) + 1;
+          fold.record(context, code, at);
+        }
+        if (this.listeners.perCall > 0 && this.listeners.has('failure')) {
+          this.#announce({ type: 'failure', at, late: verdict === 'late', error });
+        }
+        if (fold.full) this.flush();
+        return;
+      }
+    }
+    const event: CircuitBreakerEvent = { type: 'FAILURE', at, generation, error, slow };
+    if (timeout) event.timeout = true;
+    if (retryAfter !== undefined) event.retryAfter = retryAfter;
+    this.send(event);
+  }
+
+  /** A call failed with an ignored error: give back its probe slot; count it as ignored. */
+  ignore(generation: number): void {
+    if (this.disposed) return;
+    if (this.#fast && this.#busy === 0 && this.state() !== 'halfOpen') {
+      this.#fold.ignored += 1;
+      return;
+    }
+    this.send({ type: 'IGNORE', generation });
+  }
+
+  /** A call's caller gave up: give back the probe slot it may hold; count nothing. */
+  cancel(generation: number): void {
+    if (this.disposed || this.state() !== 'halfOpen') return;
+    this.send({ type: 'CANCEL', generation });
+  }
+
+  /** A fallback answered: it never moves the machine, so it is always counted here. */
+  fellBack(): void {
+    if (!this.disposed) this.#fold.fallbacks += 1;
+  }
+
+  /**
+   * The `retryAfter` option's answer for `error`: whole ms in 0 … 2^31-1, or undefined. Any
+   * other answer, or a throw, is reported through the logger and treated as no answer, so a
+   * bad classifier never stops a call from being counted.
+   */
+  #askRetryAfter(error: unknown): number | undefined {
+    let answer: unknown;
+    try {
+      answer = this.#retryAfter?.(error);
+    } catch (thrown) {
+      this.#logger?.warn(
+        `circuit_breaker_bad_retry_after name=${this.name} retryAfter threw ${String(thrown)}`,
+      );
+      return undefined;
+    }
+    if (answer === undefined) return undefined;
+    if (isTimerDelay(answer)) return answer;
+    this.#logger?.warn(
+      `circuit_breaker_bad_retry_after name=${this.name} retryAfter returned ${describeValue(answer)}`,
+    );
+    return undefined;
+  }
+
+  /** Sends an event to the machine, folding the local tally in first. */
+  send(event: CircuitBreakerEvent): void {
+    const actor = this.host();
+    this.flush();
+    this.#busy += 1;
+    try {
+      actor.send(event);
+    } finally {
+      this.#busy -= 1;
+    }
+    if (this.#busy === 0) this.#deliver();
+  }
+
+  /**
+   * Folds the locally counted outcomes into the machine as one `TALLY` event. The counts are
+   * taken before the send, so a listener that reads the stats during it cannot fold them twice.
+   */
+  flush(): void {
+    if (this.#fold.empty || this.disposed || this.#busy > 0) return;
+    const actor = this.host();
+    const tally = this.#fold.take(this.clock.now());
+    this.#busy += 1;
+    try {
+      actor.send(tally);
+    } finally {
+      this.#busy -= 1;
+    }
+    if (this.#busy === 0 && this.#pending.length > 0) this.#deliver();
+  }
+
+  /** The machine's snapshot with everything folded so far counted in. */
+  flushed() {
+    const actor = this.host();
+    this.flush();
+    return actor.getSnapshot();
+  }
+
+  /** What guarded calls (per-call policies) need from the breaker, made on first use. */
+  guardHooks(): GuardedCallHooks {
+    this.#hooks ??= {
+      name: this.name,
+      clock: this.clock,
+      errorStacks: this.errorStacks,
+      admit: () => {
+        this.assertLive();
+        return this.admit();
+      },
+      openError: () => this.openError(),
+      succeed: (generation, slow) => this.succeed(generation, slow),
+      fail: (generation, error, slow, timeout) => this.fail(generation, error, slow, timeout),
+      ignore: (generation) => this.ignore(generation),
+      cancel: (generation) => this.cancel(generation),
+      fellBack: () => this.fellBack(),
+    };
+    return this.#hooks;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.flush();
+    this.disposed = true;
+    if (this.#wakeTimer !== undefined) this.clock.clearTimeout(this.#wakeTimer);
+    for (const unsubscribe of this.#unsubscribes ?? []) unsubscribe();
+    this.#actor?.stop();
+  }
+}
