@@ -117,6 +117,12 @@ describe('the dashboard in a real browser', () => {
     await users.waitFor();
     await expect(users.getAttribute('data-store')).resolves.toBeNull();
     await expect(users.locator('[data-store-status]').isHidden()).resolves.toBe(true);
+    // The chart's store region lights the breaker's store state: standalone without a store.
+    await users.locator('svg [data-state-node="standalone"][data-active="true"]').waitFor();
+    await payments.locator('svg [data-state-node="connected"][data-active="true"]').waitFor();
+    await expect(
+      payments.locator('svg [data-state-node="standalone"]').getAttribute('data-active'),
+    ).resolves.toBe('false');
 
     store.set('degraded');
     const started = Date.now();
@@ -126,6 +132,7 @@ describe('the dashboard in a real browser', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     await expect(badge.textContent()).resolves.toBe('store degraded');
     await expect(badge.getAttribute('title')).resolves.toContain('onStoreUnavailable');
+    await payments.locator('svg [data-state-node="degraded"][data-active="true"]').waitFor();
     // A degraded store is a badge, not a state: the circuit is still the breaker's own.
     await expect(payments.getAttribute('data-state')).resolves.toBe('closed');
     store.set('connected');
