@@ -1,4 +1,4 @@
-import { assign, enqueueActions, setup } from 'xstate';
+import { assign, emit, enqueueActions, setup } from 'xstate';
 import {
   announcements,
   countedFailure,
@@ -150,6 +150,12 @@ export const circuitBreakerMachine = setup({
         event.type === 'REMOTE' && event.retryIn !== null
           ? Math.min(event.retryIn, MAX_TIMEOUT_MS)
           : context.config.resetTimeout,
+    }),
+    /** The store's status changed between `connected` and `degraded`. */
+    announceStoreStatus: emit(({ context, event }) => {
+      const status = event.type === 'STORE_STATUS' ? event.status : 'connected';
+      const from = status === 'connected' ? 'degraded' : 'connected';
+      return { type: 'storeStatus' as const, at: eventTime(context, event), status, from };
     }),
     applyTally: assign(({ context, event }) => {
       if (event.type !== 'TALLY') return {};
@@ -388,8 +394,24 @@ export const circuitBreakerMachine = setup({
             STORE_STATUS: [{ guard: 'storeDegraded', target: 'degraded' }, { target: 'connected' }],
           },
         },
-        connected: { on: { STORE_STATUS: { guard: 'storeDegraded', target: 'degraded' } } },
-        degraded: { on: { STORE_STATUS: { guard: 'storeConnected', target: 'connected' } } },
+        connected: {
+          on: {
+            STORE_STATUS: {
+              guard: 'storeDegraded',
+              target: 'degraded',
+              actions: 'announceStoreStatus',
+            },
+          },
+        },
+        degraded: {
+          on: {
+            STORE_STATUS: {
+              guard: 'storeConnected',
+              target: 'connected',
+              actions: 'announceStoreStatus',
+            },
+          },
+        },
       },
     },
   },

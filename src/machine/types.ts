@@ -365,4 +365,6 @@ export type CircuitBreakerEmitted =
   | { type: 'close'; at: number; reason: TransitionReason }
   | { type: 'success'; at: number; late: boolean }
   | { type: 'failure'; at: number; late: boolean; error: unknown }
-  | { type: 'reject'; at: number; state: CircuitState };
+  | { type: 'reject'; at: number; state: CircuitState }
+  /** The shared store stopped answering (`degraded`) or answers again (`connected`). */
+  | { type: 'storeStatus'; at: number; status: StoreLinkStatus; from: StoreLinkStatus };

@@ -62,6 +62,9 @@ export class RedisSharedCircuit implements SharedCircuit {
   private readonly stopResync: () => void;
   private readonly stateListeners = new Set<(state: SharedState) => void>();
   private readonly statusListeners = new Set<(status: StoreStatus) => void>();
+  private readonly flushListeners = new Set<() => void>();
+  /** True while the flush listeners run: a trip they report joins the flush under way. */
+  private collecting = false;
 
   constructor(deps: SharedCircuitDeps) {
     this.deps = deps;
@@ -130,7 +133,7 @@ export class RedisSharedCircuit implements SharedCircuit {
     }
     if (tripped !== undefined) {
       batch.vote = tripped;
-      void this.flushNow();
+      if (!this.collecting) void this.flushNow();
     }
   }
 
@@ -210,6 +213,11 @@ export class RedisSharedCircuit implements SharedCircuit {
     return () => this.statusListeners.delete(listener);
   }
 
+  onFlush(listener: () => void): () => void {
+    this.flushListeners.add(listener);
+    return () => this.flushListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     clearInterval(this.timer);
@@ -262,6 +270,12 @@ export class RedisSharedCircuit implements SharedCircuit {
   /** Sends the unacknowledged batch (the same sequence number until Redis answers), or polls. */
   private async flush(): Promise<SharedState | null> {
     if (this.closed) return this.current;
+    this.collecting = true;
+    try {
+      for (const listener of this.flushListeners) this.notify(listener, undefined);
+    } finally {
+      this.collecting = false;
+    }
     if (this.inFlight === null && this.pending !== null) {
       this.inFlight = { ...this.pending, seq: ++this.seq };
       this.pending = null;

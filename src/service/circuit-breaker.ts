@@ -1,7 +1,12 @@
 import type { CircuitBreakerConfig } from '../machine/options.js';
 import { describeValue } from '../machine/options.js';
-import { circuitStateOf, measure, retryDueAt } from '../machine/rules.js';
-import type { BreakerMetrics, CircuitBreakerStats, CircuitState } from '../machine/types.js';
+import { circuitStateOf, measure, retryDueAt, storeRegionOf } from '../machine/rules.js';
+import type {
+  BreakerMetrics,
+  CircuitBreakerStats,
+  CircuitState,
+  StoreLinkStatus,
+} from '../machine/types.js';
 import type { CircuitBreakerActor } from './actor-host.js';
 import { type Admission, BreakerController } from './controller.js';
 import { CircuitBreakerDisposedError } from './errors.js';
@@ -15,7 +20,9 @@ import { applyGuarded, checkExecuteOptions, executeGuarded } from './guarded-ent
 import type { CircuitBreakerEventOf, CircuitBreakerEventType } from './listeners.js';
 import {
   type CircuitBreakerOptions,
+  type ControlOptions,
   checkAmount,
+  checkControl,
   checkCost,
   checkForceOpen,
   type ExecuteContext,
@@ -27,6 +34,7 @@ import {
 import { CallSettler, rejectSoon } from './settle.js';
 import { freezeConfig, resolveServiceSetup } from './setup.js';
 import { type CircuitBreakerSnapshot, readBreakerSnapshot, toBreakerSnapshot } from './snapshot.js';
+import { callAfterLease, linkStore } from './store-link.js';
 
 export type { CircuitBreakerActor } from './actor-host.js';
 export type { CircuitBreakerEventOf, CircuitBreakerEventType } from './listeners.js';
@@ -35,6 +43,7 @@ type Fallback = GuardedCallPolicy['fallback'];
 
 export type {
   CircuitBreakerOptions,
+  ControlOptions,
   ExecuteContext,
   ExecuteOptions,
   ForceOpenOptions,
@@ -95,6 +104,9 @@ export class CircuitBreaker implements Disposable {
       const { value, context } = actor.getSnapshot();
       if (circuitStateOf(value) === 'open') core.scheduleWake(retryDueAt(context) - now);
     }
+    if (setup.store !== null) {
+      core.link = linkStore(core, setup.store, setup.policy?.callTimeout ?? null, setup.logger);
+    }
   }
 
   /**
@@ -121,6 +133,21 @@ export class CircuitBreaker implements Disposable {
   /** The current state, flat: `closed`, `open`, `halfOpen`, `forcedOpen` or `disabled`. */
   get state(): CircuitState {
     return this.#core.state();
+  }
+
+  /**
+   * Whether the shared store answers: `'connected'`, `'degraded'` (each replica then decides as
+   * `onStoreUnavailable` says), or `null` for a breaker without a store.
+   *
+   * @example
+   * ```ts
+   * if (breaker.storeStatus === 'degraded') console.warn('deciding alone for now');
+   * ```
+   */
+  get storeStatus(): StoreLinkStatus | null {
+    const actor = this.#core.actorIfBuilt;
+    const region = actor === undefined ? 'standalone' : storeRegionOf(actor.getSnapshot().value);
+    return region === 'standalone' ? null : region;
   }
 
   /**
@@ -166,6 +193,9 @@ export class CircuitBreaker implements Disposable {
       return Promise.reject(refusal);
     }
     if (token === TURNED_AWAY) return rejectSoon(this.#core.openError());
+    if (typeof token !== 'number') {
+      return callAfterLease(token, this.#core, this.#settler, fn, undefined, args);
+    }
     let result: R | PromiseLike<R>;
     try {
       result = fn(...args);
@@ -207,6 +237,10 @@ export class CircuitBreaker implements Disposable {
       return Promise.reject(refusal);
     }
     if (token === TURNED_AWAY) return rejectSoon(this.#core.openError());
+    if (typeof token !== 'number') {
+      const context = [{ signal: signalThatNeverAborts() }] as [ExecuteContext];
+      return callAfterLease(token, this.#core, this.#settler, fn, undefined, context);
+    }
     let result: R | PromiseLike<R>;
     try {
       result = fn({ signal: signalThatNeverAborts() });
@@ -250,6 +284,9 @@ export class CircuitBreaker implements Disposable {
         return Promise.reject(refusal);
       }
       if (token === TURNED_AWAY) return rejectSoon(breaker.#core.openError());
+      if (typeof token !== 'number') {
+        return callAfterLease(token, breaker.#core, breaker.#settler, fn, this, args);
+      }
       let result: R | PromiseLike<R>;
       try {
         result = fn.call(this, ...args);
@@ -348,7 +385,7 @@ export class CircuitBreaker implements Disposable {
    */
   getMetrics(): BreakerMetrics {
     const { value, context } = this.#core.flushed();
-    return measure(circuitStateOf(value), context, this.#core.clock.now());
+    return measure(circuitStateOf(value), context, this.#core.clock.now(), this.storeStatus);
   }
 
   /**
@@ -387,9 +424,11 @@ export class CircuitBreaker implements Disposable {
    * breaker.reset();
    * ```
    */
-  reset(): void {
+  reset(options?: ControlOptions): void {
     this.#core.assertLive();
+    const reason = checkControl('reset', options);
     this.#core.send({ type: 'RESET', at: this.#core.clock.now() });
+    this.#core.link?.command('reset', { reason: reason ?? '' });
   }
 
   /**
@@ -410,6 +449,11 @@ export class CircuitBreaker implements Disposable {
     this.#core.send(
       period === undefined ? { type: 'FORCE_OPEN', at } : { type: 'FORCE_OPEN', at, for: period },
     );
+    const reason = options?.reason ?? '';
+    this.#core.link?.command(
+      'forceOpen',
+      period === undefined ? { reason } : { reason, for: period },
+    );
   }
 
   /**
@@ -421,9 +465,11 @@ export class CircuitBreaker implements Disposable {
    * breaker.disable(); // watch what it would do, without ever turning a call away
    * ```
    */
-  disable(): void {
+  disable(options?: ControlOptions): void {
     this.#core.assertLive();
+    const reason = checkControl('disable', options);
     this.#core.send({ type: 'DISABLE', at: this.#core.clock.now() });
+    this.#core.link?.command('disable', { reason: reason ?? '' });
   }
 
   /**
@@ -434,9 +480,11 @@ export class CircuitBreaker implements Disposable {
    * breaker.forceClose();
    * ```
    */
-  forceClose(): void {
+  forceClose(options?: ControlOptions): void {
     this.#core.assertLive();
+    const reason = checkControl('forceClose', options);
     this.#core.send({ type: 'FORCE_CLOSE', at: this.#core.clock.now() });
+    this.#core.link?.command('forceClose', { reason: reason ?? '' });
   }
 
   /**

@@ -26,10 +26,14 @@ import { BreakerListeners } from './listeners.js';
 import type { BreakerLogger } from './logger.js';
 import type { ServiceSetup } from './setup.js';
 import type { PersistedBreakerState } from './snapshot.js';
+import type { PendingProbe, StoreLink } from './store-link.js';
 import { logTransitions } from './transition-log.js';
 
-/** What an admission answers: the generation the call starts in, or `TURNED_AWAY`. */
-export type Admission = number | typeof TURNED_AWAY;
+/**
+ * What an admission answers: the generation the call starts in, or `TURNED_AWAY`; with a shared
+ * store, a half-open probe waits for its cluster-wide lease first (a `PendingProbe`).
+ */
+export type Admission = number | typeof TURNED_AWAY | PendingProbe;
 
 export class BreakerController {
   readonly config: CircuitBreakerConfig;
@@ -60,6 +64,8 @@ export class BreakerController {
   #delivering = false;
   readonly #fold = new OutcomeFold();
   #hooks: GuardedCallHooks | undefined;
+  /** The link to a shared store (the `store` option), or undefined. */
+  link: StoreLink | undefined;
 
   constructor(setup: ServiceSetup) {
     this.config = setup.config;
@@ -219,9 +225,16 @@ export class BreakerController {
     const inFlightBefore = state === 'halfOpen' ? snapshot.context.halfOpenInFlight : 0;
     snapshot = actor.getSnapshot();
     state = circuitStateOf(snapshot.value);
-    return state === 'halfOpen' && snapshot.context.halfOpenInFlight > inFlightBefore
-      ? snapshot.context.generation
-      : TURNED_AWAY;
+    if (state !== 'halfOpen' || snapshot.context.halfOpenInFlight <= inFlightBefore) {
+      return TURNED_AWAY;
+    }
+    const { generation } = snapshot.context;
+    return this.link === undefined ? generation : this.link.hold(generation);
+  }
+
+  /** A call turned away after all (a shared store gave its probe slot to another replica). */
+  turnAway(): void {
+    this.#turnAway(this.state());
   }
 
   /** A rejection counted here rather than by the machine (it cannot move it). */
@@ -263,6 +276,7 @@ export class BreakerController {
         return;
       }
     }
+    this.link?.settled(generation, !(slow && this.config.slowCallRateThreshold !== null));
     this.send({ type: 'SUCCESS', at: this.clock.now(), generation, slow });
   }
 
@@ -295,6 +309,7 @@ export class BreakerController {
     const event: CircuitBreakerEvent = { type: 'FAILURE', at, generation, error, slow };
     if (timeout) event.timeout = true;
     if (retryAfter !== undefined) event.retryAfter = retryAfter;
+    this.link?.settled(generation, false);
     this.send(event);
   }
 
@@ -305,12 +320,14 @@ export class BreakerController {
       this.#fold.ignored += 1;
       return;
     }
+    this.link?.released(generation);
     this.send({ type: 'IGNORE', generation });
   }
 
   /** A call's caller gave up: give back the probe slot it may hold; count nothing. */
   cancel(generation: number): void {
     if (this.disposed || this.state() !== 'halfOpen') return;
+    this.link?.released(generation);
     this.send({ type: 'CANCEL', generation });
   }
 
@@ -401,6 +418,7 @@ export class BreakerController {
 
   dispose(): void {
     if (this.disposed) return;
+    this.link?.dispose();
     this.flush();
     this.disposed = true;
     if (this.#wakeTimer !== undefined) this.clock.clearTimeout(this.#wakeTimer);

@@ -13,7 +13,8 @@ export interface GuardedCallHooks {
   readonly clock: BreakerClock;
   /** Whether the breaker's own errors capture a stack trace (`errorStacks`). */
   readonly errorStacks: boolean;
-  admit(): number | typeof TURNED_AWAY;
+  /** With a shared store, a half-open probe first waits for its lease (`ready`). */
+  admit(): number | typeof TURNED_AWAY | { ready: Promise<number | typeof TURNED_AWAY> };
   openError(): Error;
   succeed(generation: number, slow: boolean): void;
   fail(generation: number, error: unknown, slow: boolean, timeout: boolean): void;
@@ -95,96 +96,105 @@ export function runGuardedCall<R>(
     if (callerSignal?.aborted) return reject(callerSignal.reason);
     const admitted = hooks.admit();
     if (admitted === TURNED_AWAY) return answer(hooks.openError());
-    const generation = admitted;
+    if (typeof admitted === 'number') return run(admitted);
+    admitted.ready.then((generation) => {
+      if (generation === TURNED_AWAY) answer(hooks.openError());
+      else if (callerSignal?.aborted) {
+        hooks.cancel(generation);
+        reject(callerSignal.reason);
+      } else run(generation);
+    }, reject);
 
-    const { clock } = hooks;
-    const started = policy.slowCallDuration === null ? 0 : clock.now();
-    const isSlow = () =>
-      policy.slowCallDuration !== null && clock.now() - started >= policy.slowCallDuration;
-    // Only a timeout needs a signal of our own, and only once `fn` asks for it (`call` and
-    // `wrap` never do): the caller's alone is handed on as it is.
-    let controller: AbortController | undefined;
-    let abortedWith: { reason: unknown } | undefined;
-    const abort = (reason: unknown) => {
-      abortedWith = { reason };
-      controller?.abort(reason);
-    };
-    const signal = (): AbortSignal => {
-      if (policy.callTimeout === null) return callerSignal ?? signalThatNeverAborts();
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (abortedWith !== undefined) controller.abort(abortedWith.reason);
-      }
-      return controller.signal;
-    };
-    let settled = false;
-    let timer: unknown;
-    const finish = (): boolean => {
-      if (settled) return false;
-      settled = true;
-      if (timer !== undefined) clock.clearTimeout(timer);
-      callerSignal?.removeEventListener('abort', onCallerAbort);
-      return true;
-    };
-    function onCallerAbort() {
-      if (!finish()) return;
-      const reason = callerSignal?.reason;
-      hooks.cancel(generation);
-      abort(reason);
-      reject(reason);
-    }
-    callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-    if (policy.callTimeout !== null) {
-      const timeout = policy.callTimeout;
-      timer = clock.setTimeout(() => {
-        timer = undefined;
+    function run(generation: number): void {
+      const { clock } = hooks;
+      const started = policy.slowCallDuration === null ? 0 : clock.now();
+      const isSlow = () =>
+        policy.slowCallDuration !== null && clock.now() - started >= policy.slowCallDuration;
+      // Only a timeout needs a signal of our own, and only once `fn` asks for it (`call` and
+      // `wrap` never do): the caller's alone is handed on as it is.
+      let controller: AbortController | undefined;
+      let abortedWith: { reason: unknown } | undefined;
+      const abort = (reason: unknown) => {
+        abortedWith = { reason };
+        controller?.abort(reason);
+      };
+      const signal = (): AbortSignal => {
+        if (policy.callTimeout === null) return callerSignal ?? signalThatNeverAborts();
+        if (controller === undefined) {
+          controller = new AbortController();
+          if (abortedWith !== undefined) controller.abort(abortedWith.reason);
+        }
+        return controller.signal;
+      };
+      let settled = false;
+      let timer: unknown;
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        if (timer !== undefined) clock.clearTimeout(timer);
+        callerSignal?.removeEventListener('abort', onCallerAbort);
+        return true;
+      };
+      function onCallerAbort() {
         if (!finish()) return;
-        const error = new CircuitTimeoutError(hooks.name, timeout, hooks.errorStacks);
-        hooks.fail(generation, error, policy.slowCallDuration !== null, true);
-        abort(error);
-        answer(error);
-      }, timeout);
-    }
+        const reason = callerSignal?.reason;
+        hooks.cancel(generation);
+        abort(reason);
+        reject(reason);
+      }
+      callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+      if (policy.callTimeout !== null) {
+        const timeout = policy.callTimeout;
+        timer = clock.setTimeout(() => {
+          timer = undefined;
+          if (!finish()) return;
+          const error = new CircuitTimeoutError(hooks.name, timeout, hooks.errorStacks);
+          hooks.fail(generation, error, policy.slowCallDuration !== null, true);
+          abort(error);
+          answer(error);
+        }, timeout);
+      }
 
-    /** Runs a user classifier; one that throws makes the call a failure with its error. */
-    const judge = <V>(classify: () => V, slow: boolean): { verdict: V } | undefined => {
+      /** Runs a user classifier; one that throws makes the call a failure with its error. */
+      const judge = <V>(classify: () => V, slow: boolean): { verdict: V } | undefined => {
+        try {
+          return { verdict: classify() };
+        } catch (classifierError) {
+          hooks.fail(generation, classifierError, slow, false);
+          reject(classifierError);
+          return undefined;
+        }
+      };
+      const onValue = (value: R) => {
+        if (!finish()) return;
+        const slow = isSlow();
+        const judged = judge(() => policy.isResultFailure?.(value) === true, slow);
+        if (judged === undefined) return;
+        if (judged.verdict) hooks.fail(generation, value, slow, false);
+        else hooks.succeed(generation, slow);
+        resolve(value);
+      };
+      const onError = (error: unknown) => {
+        if (!finish()) return;
+        const slow = isSlow();
+        const judged = judge(() => classifyError(policy, error), slow);
+        if (judged === undefined) return;
+        if (judged.verdict === 'ignored') {
+          hooks.ignore(generation);
+          return reject(error);
+        }
+        if (judged.verdict === 'success') {
+          hooks.succeed(generation, slow);
+          return reject(error);
+        }
+        hooks.fail(generation, error, slow, false);
+        answer(error);
+      };
       try {
-        return { verdict: classify() };
-      } catch (classifierError) {
-        hooks.fail(generation, classifierError, slow, false);
-        reject(classifierError);
-        return undefined;
+        Promise.resolve(invoke(signal)).then(onValue, onError);
+      } catch (error) {
+        onError(error);
       }
-    };
-    const onValue = (value: R) => {
-      if (!finish()) return;
-      const slow = isSlow();
-      const judged = judge(() => policy.isResultFailure?.(value) === true, slow);
-      if (judged === undefined) return;
-      if (judged.verdict) hooks.fail(generation, value, slow, false);
-      else hooks.succeed(generation, slow);
-      resolve(value);
-    };
-    const onError = (error: unknown) => {
-      if (!finish()) return;
-      const slow = isSlow();
-      const judged = judge(() => classifyError(policy, error), slow);
-      if (judged === undefined) return;
-      if (judged.verdict === 'ignored') {
-        hooks.ignore(generation);
-        return reject(error);
-      }
-      if (judged.verdict === 'success') {
-        hooks.succeed(generation, slow);
-        return reject(error);
-      }
-      hooks.fail(generation, error, slow, false);
-      answer(error);
-    };
-    try {
-      Promise.resolve(invoke(signal)).then(onValue, onError);
-    } catch (error) {
-      onError(error);
     }
   });
 }

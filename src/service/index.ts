@@ -10,6 +10,7 @@ export {
   type CircuitBreakerEventOf,
   type CircuitBreakerEventType,
   type CircuitBreakerOptions,
+  type ControlOptions,
   type ExecuteContext,
   type ExecuteOptions,
   type WrapOptions,
@@ -30,3 +31,17 @@ export {
   SNAPSHOT_FORMAT,
   SNAPSHOT_VERSION,
 } from './snapshot.js';
+export type {
+  CircuitStore,
+  OutcomeBatch,
+  ProbeDecision,
+  ProbeLease,
+  SharedCircuit,
+  SharedCircuitOptions,
+  SharedCircuitState,
+  SharedState,
+  SharedTransitionReason,
+  StoreCommandKind,
+  StoreCommandOptions,
+  StoreStatus,
+} from './store-seam.js';

@@ -25,6 +25,7 @@ export const BREAKER_EVENT_TYPES = [
   'success',
   'failure',
   'reject',
+  'storeStatus',
 ] as const satisfies readonly CircuitBreakerEmitted['type'][];
 
 /**

@@ -16,6 +16,7 @@ import type { BreakerClock } from './clock.js';
 import type { GuardedCallPolicy } from './guarded-call.js';
 import type { BreakerLogger } from './logger.js';
 import type { CircuitBreakerSnapshot } from './snapshot.js';
+import type { CircuitStore } from './store-seam.js';
 
 /**
  * Options of `new CircuitBreaker(options)`: the machine's options plus where time, logs and
@@ -76,6 +77,75 @@ export interface CircuitBreakerOptions extends Omit<CircuitBreakerInput, 'resetT
    * `name` must match. A bad snapshot throws {@link CircuitBreakerSnapshotError}.
    */
   snapshot?: CircuitBreakerSnapshot | string | null | undefined;
+  /**
+   * Shared state for many replicas: what `redisStore({ client })` from
+   * `xstate-circuit-breaker/redis` returns. Every breaker with the same `name` (required with a
+   * store) and store shares one circuit; each replica still decides locally, with no round
+   * trip on the hot path. See `onStoreUnavailable`, `probeLease` and `quorum`.
+   */
+  store?: CircuitStore;
+  /**
+   * Milliseconds a half-open probe's cluster-wide lease lives before it lapses on its own (so a
+   * replica that died mid-probe cannot wedge the circuit). Default `callTimeout` + 1000 with a
+   * `callTimeout`, else the store's default (10 000). Needs `store`.
+   */
+  probeLease?: number;
+  /**
+   * Distinct replicas whose local rule must trip within the window before the shared circuit
+   * opens, so one sick replica cannot open everyone's circuit. Default 1. Needs `store`.
+   */
+  quorum?: number;
+}
+
+/**
+ * The validated `store`, `probeLease` and `quorum` options.
+ *
+ * @example
+ * ```ts
+ * declare const store: CircuitStore;
+ * const setup: StoreSetup = { store, probeLease: null, quorum: 1 };
+ * ```
+ */
+export interface StoreSetup {
+  store: CircuitStore;
+  /** The lease asked for, or null for the default. */
+  probeLease: number | null;
+  quorum: number;
+}
+
+/**
+ * Validates the shared-store options: a store needs a name of its own (the circuit is shared
+ * under it), and `probeLease` and `quorum` need a store. Null without a store.
+ */
+export function resolveStoreSetup(options: CircuitBreakerOptions): StoreSetup | null {
+  const { store, probeLease, quorum } = options;
+  if (store === undefined) {
+    for (const [option, value] of [
+      ['probeLease', probeLease],
+      ['quorum', quorum],
+    ] as const) {
+      if (value !== undefined) throw new TypeError(`${option} needs a store`);
+    }
+    return null;
+  }
+  if (
+    typeof store !== 'object' ||
+    store === null ||
+    typeof (store as Partial<CircuitStore>).circuit !== 'function'
+  ) {
+    throw new TypeError(
+      `store must be a circuit store (such as redisStore()), got ${describeValue(store)}`,
+    );
+  }
+  if (options.name === undefined) {
+    throw new TypeError('a breaker with a store needs a name: the circuit is shared under it');
+  }
+  return {
+    store,
+    probeLease:
+      probeLease === undefined ? null : checkInteger('probeLease', probeLease, 1, MAX_TIMEOUT_MS),
+    quorum: quorum === undefined ? 1 : checkInteger('quorum', quorum, 1, 10_000),
+  };
 }
 
 /**
@@ -117,9 +187,42 @@ export interface ExecuteOptions {
  * breaker.forceOpen({ for: 60_000 }); // open for a minute, then half-open as usual
  * ```
  */
-export interface ForceOpenOptions {
+export interface ForceOpenOptions extends ControlOptions {
   /** Milliseconds to stay open before half-opening as usual. Default: held until closed. */
   for?: number;
+}
+
+/**
+ * Options of `reset`, `forceClose` and `disable` (and `forceOpen`).
+ *
+ * @example
+ * ```ts
+ * breaker.disable({ reason: 'load test' });
+ * ```
+ */
+export interface ControlOptions {
+  /** Why: with a shared store it travels with the command to every replica. Default `''`. */
+  reason?: string;
+}
+
+/** Validates a manual control's options (`name` is the method); the reason, or undefined. */
+export function checkControl(
+  name: string,
+  options: ControlOptions | undefined,
+  known: readonly string[] = ['reason'],
+): string | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`${name} options must be an object, got ${describeValue(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) throw new TypeError(`unknown ${name} option ${JSON.stringify(key)}`);
+  }
+  const { reason } = options;
+  if (reason !== undefined && typeof reason !== 'string') {
+    throw new TypeError(`reason must be a string, got ${describeValue(reason)}`);
+  }
+  return reason;
 }
 
 /**
@@ -149,6 +252,9 @@ export const SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set([
   'isResultFailure',
   'fallback',
   'errorStacks',
+  'store',
+  'probeLease',
+  'quorum',
 ]);
 
 /** Validates one amount of `recordCost`/`isCostExceeded`: finite, not negative. */
@@ -221,14 +327,8 @@ export function resolvePolicy(
 
 /** Validates `forceOpen`'s options: the `for` period, in ms, or nothing. */
 export function checkForceOpen(options: ForceOpenOptions | undefined): number | undefined {
-  if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`forceOpen options must be an object, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (key !== 'for') throw new TypeError(`unknown forceOpen option ${JSON.stringify(key)}`);
-  }
-  return options.for === undefined
+  checkControl('forceOpen', options, ['for', 'reason']);
+  return options?.for === undefined
     ? undefined
     : checkInteger('for', options.for, 1, MAX_TIMEOUT_MS);
 }

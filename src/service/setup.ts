@@ -17,7 +17,9 @@ import {
   type CircuitBreakerOptions,
   checkFunction,
   resolvePolicy,
+  resolveStoreSetup,
   SERVICE_OPTION_KEYS,
+  type StoreSetup,
 } from './options.js';
 import { withSavedOptions } from './snapshot.js';
 
@@ -33,6 +35,8 @@ export interface ServiceSetup {
   backoff: ResetTimeoutFunction | undefined;
   inspect: CircuitBreakerOptions['inspect'];
   errorStacks: boolean;
+  /** The shared store and its options, or null without one. */
+  store: StoreSetup | null;
 }
 
 export function resolveServiceSetup(options: CircuitBreakerOptions): ServiceSetup {
@@ -71,6 +75,7 @@ export function resolveServiceSetup(options: CircuitBreakerOptions): ServiceSetu
     backoff,
     inspect,
     errorStacks,
+    store: resolveStoreSetup(options),
   };
 }
 

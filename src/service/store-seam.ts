@@ -214,6 +214,11 @@ export interface SharedCircuit {
   onState(listener: (state: SharedState) => void): () => void;
   /** Calls `listener` when `status` changes; returns the unsubscribe function. */
   onStatus(listener: (status: StoreStatus) => void): () => void;
+  /**
+   * Calls `listener` just before each flush (on the store's flush cadence), so a caller that
+   * keeps its own counts can `report()` them into that flush; returns the unsubscribe function.
+   */
+  onFlush(listener: () => void): () => void;
   /** Stops the flush timer and the subscription after a last flush. */
   close(): Promise<void>;
 }
