@@ -8,6 +8,7 @@ import { type Dashboard, startDashboard, TRACE_FORMAT } from '../src/dashboard/i
 import { BreakerRegistry } from '../src/index.js';
 import { is, openEvents } from './dashboard-helpers.js';
 import { fakeStoreStatus } from './fake-breaker-source.js';
+import { fakeStore } from './fake-store.js';
 import { failTimes } from './helpers.js';
 
 const TOKEN = 'correct-horse-battery';
@@ -125,6 +126,22 @@ describe('the HTTP contract', () => {
     expect((await fetch(new URL('/nope', dashboard.url))).status).toBe(404);
     expect((await fetch(new URL('/api/trace', dashboard.url))).status).toBe(404);
     expect((await fetch(dashboard.url, { method: 'DELETE' })).status).toBe(405);
+  });
+
+  it('pushes the store status of a breaker made with the store option', async () => {
+    const { store, circuit } = fakeStore();
+    const registry = new BreakerRegistry();
+    registry.get('payments', { store });
+    const dashboard = await startDashboard({ registry });
+    cleanups.push(
+      () => registry.dispose(),
+      () => dashboard.close(),
+    );
+    const events = await openEvents(dashboard.url);
+    cleanups.push(() => events.close());
+    await events.next(is('breaker', (m) => m.name === 'payments' && m.storeStatus === 'connected'));
+    circuit().setStatus('degraded');
+    await events.next(is('breaker', (m) => m.name === 'payments' && m.storeStatus === 'degraded'));
   });
 
   it('GET /api/breakers lists name, state, stats, metrics, lastTransition and storeStatus', async () => {

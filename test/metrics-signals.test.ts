@@ -3,6 +3,7 @@ import { DEFAULT_DURATION_BUCKETS, resolveDurations, timeCalls } from '../src/me
 import { readBreakerSignals, TransitionCounter } from '../src/metrics/signals.js';
 import { onStoreStatus, storeStatusOf } from '../src/metrics/store-status.js';
 import { fakeStoreStatus } from './fake-breaker-source.js';
+import { fakeStore } from './fake-store.js';
 import { failTimes, ok, settle, simulated } from './helpers.js';
 
 describe('readBreakerSignals', () => {
@@ -63,6 +64,20 @@ describe('store status', () => {
     store.set('degraded');
     expect(seen).toEqual(['degraded', 'connected']);
     expect(store.listenerCount).toBe(0);
+  });
+
+  it('follows a real breaker on a store: its storeStatus and storeStatus events', () => {
+    const { store, circuit } = fakeStore();
+    const { breaker } = simulated({ name: 'payments', store });
+    const seen: string[] = [];
+    const stop = onStoreStatus(breaker, (status) => seen.push(status));
+    expect(readBreakerSignals(breaker).storeStatus).toBe('connected');
+    circuit().setStatus('degraded');
+    expect(readBreakerSignals(breaker).storeStatus).toBe('degraded');
+    circuit().setStatus('connected');
+    expect(seen).toEqual(['degraded', 'connected']);
+    stop();
+    breaker.dispose();
   });
 
   it('reads anything but connected or degraded as no store', () => {

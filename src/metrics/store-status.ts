@@ -16,18 +16,9 @@ import type { CircuitBreaker } from '../service/circuit-breaker.js';
  */
 export type BreakerStoreStatus = 'connected' | 'degraded' | null;
 
-/** What a breaker offers about its store, read without assuming a build that has one. */
-interface StoreStatusSurface {
-  readonly storeStatus?: unknown;
-  on(type: 'storeStatus', listener: (event: { status?: unknown }) => void): () => void;
-}
-
-const surface = (breaker: CircuitBreaker): StoreStatusSurface =>
-  breaker as unknown as StoreStatusSurface;
-
 /**
  * `breaker.storeStatus`, or `null` when the breaker has no store (anything else it holds, say a
- * breaker of an older build without the property, is `null` too: no series, no badge).
+ * breaker-like object of an older build without the property, is `null` too: no series, no badge).
  *
  * @example
  * ```ts
@@ -35,7 +26,8 @@ const surface = (breaker: CircuitBreaker): StoreStatusSurface =>
  * ```
  */
 export function storeStatusOf(breaker: CircuitBreaker): BreakerStoreStatus {
-  const status = surface(breaker).storeStatus;
+  // Read defensively: a source may hold breaker-like objects of another build.
+  const status: unknown = breaker.storeStatus;
   return status === 'connected' || status === 'degraded' ? status : null;
 }
 
@@ -54,9 +46,7 @@ export function onStoreStatus(
   listener: (status: 'connected' | 'degraded') => void,
 ): () => void {
   if (storeStatusOf(breaker) === null) return noop;
-  return surface(breaker).on('storeStatus', (event) => {
-    if (event.status === 'connected' || event.status === 'degraded') listener(event.status);
-  });
+  return breaker.on('storeStatus', ({ status }) => listener(status));
 }
 
 const noop = (): void => {};
