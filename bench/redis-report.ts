@@ -105,6 +105,8 @@ export interface RedisBenchResults {
     everyReplicaMs: { p50: number; p99: number; max: number };
     /** Per replica and round: from the trip until that replica rejected. */
     eachOtherReplicaMs: { p50: number; p99: number };
+    /** The reason each other replica's breaker opened with (`remote` through the store). */
+    otherReplicaReasons: Record<string, number>;
     targetP99Ms: number;
     met: boolean;
   };
@@ -139,7 +141,13 @@ ${modeLine}
 | trip in one replica until all ${m.replicas} reject, p50 / p99 (max) | ${ms(r.propagation.everyReplicaMs.p50)} / ${ms(r.propagation.everyReplicaMs.p99)} (${ms(r.propagation.everyReplicaMs.max)}), ${r.propagation.rounds} rounds, ${r.propagation.missed} missed | p99 <= ${r.propagation.targetP99Ms} ms | ${r.propagation.met ? 'met' : 'NOT met'} |
 | Redis commands per replica per second at ${r.commands.load.callsPerSecondPerReplica} calls/s | ${r.commands.load.sentPerReplicaPerSecond} sent (${r.commands.load.scriptCallsPerReplicaPerSecond} script calls) | | |
 
-Each other replica, trip to rejecting: p50 ${ms(r.propagation.eachOtherReplicaMs.p50)}, p99 ${ms(r.propagation.eachOtherReplicaMs.p99)}. The trip is timed from the moment the tripping replica's own breaker opened to the moment each other replica's breaker turned a call away (\`canExecute()\` false), on one machine's clock.
+Each other replica, trip to rejecting: p50 ${ms(r.propagation.eachOtherReplicaMs.p50)}, p99 ${ms(r.propagation.eachOtherReplicaMs.p99)}; the reasons they opened with: ${Object.entries(
+    r.propagation.otherReplicaReasons,
+  )
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(
+      ', ',
+    )}. The trip is timed from the moment the tripping replica's own breaker opened to the moment each other replica's breaker turned a call away (\`canExecute()\` false), on one machine's clock.
 
 Commands per replica per second (\`INFO commandstats\` deltas over all ${m.replicas} replicas, divided by ${m.replicas}):
 

@@ -189,6 +189,7 @@ async function measureCost(core: typeof Core, redisEntry: typeof RedisEntry, url
 async function measurePropagation(replicas: readonly Replica[]) {
   const everyone: number[] = [];
   const others: number[] = [];
+  const reasons: Record<string, number> = {};
   let missed = 0;
   for (let round = 0; round < plan.tripRounds; round++) {
     const origin = replicas[round % replicas.length] as Replica;
@@ -204,6 +205,8 @@ async function measurePropagation(replicas: readonly Replica[]) {
       for (const r of replicas) {
         if (r === origin) continue;
         const delay = (heard(r)?.at ?? Number.NaN) - trippedAt;
+        const reason = heard(r)?.reason ?? 'none';
+        reasons[reason] = (reasons[reason] ?? 0) + 1;
         others.push(delay);
         worst = Math.max(worst, delay);
       }
@@ -224,6 +227,7 @@ async function measurePropagation(replicas: readonly Replica[]) {
       max: Math.max(...everyone),
     },
     eachOtherReplicaMs: { p50: percentile(others, 50), p99: percentile(others, 99) },
+    otherReplicaReasons: reasons,
     targetP99Ms: 50,
     met: p99 <= 50,
   };
