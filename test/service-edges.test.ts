@@ -238,7 +238,7 @@ describe('validation messages', () => {
     throwsExactly(
       () => breaker.on('nope' as never, () => undefined),
       new TypeError(
-        'type must be one of stateChange, open, halfOpen, close, success, failure, reject, got "nope"',
+        'type must be one of stateChange, open, halfOpen, close, success, failure, reject, storeStatus, got "nope"',
       ),
     );
   });

@@ -270,12 +270,7 @@ export class RedisSharedCircuit implements SharedCircuit {
   /** Sends the unacknowledged batch (the same sequence number until Redis answers), or polls. */
   private async flush(): Promise<SharedState | null> {
     if (this.closed) return this.current;
-    this.collecting = true;
-    try {
-      for (const listener of this.flushListeners) this.notify(listener, undefined);
-    } finally {
-      this.collecting = false;
-    }
+    this.collect();
     if (this.inFlight === null && this.pending !== null) {
       this.inFlight = { ...this.pending, seq: ++this.seq };
       this.pending = null;
@@ -332,10 +327,22 @@ export class RedisSharedCircuit implements SharedCircuit {
     return reply;
   }
 
+  /** Lets the flush listeners report what they counted (into `pending`, under `current`). */
+  private collect(): void {
+    this.collecting = true;
+    try {
+      for (const listener of this.flushListeners) this.notify(listener, undefined);
+    } finally {
+      this.collecting = false;
+    }
+  }
+
   private accept(next: SharedState): void {
     const held = this.current;
-    this.current = next;
     const moved = held === null || held.epoch !== next.epoch || held.generation !== next.generation;
+    // What was counted so far was seen under the held version: tagged with it before it goes.
+    if (moved && held !== null) this.collect();
+    this.current = next;
     if (!moved) return;
     // Outcomes seen under an older generation of this key belong to a past period.
     if (

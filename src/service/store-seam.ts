@@ -215,8 +215,9 @@ export interface SharedCircuit {
   /** Calls `listener` when `status` changes; returns the unsubscribe function. */
   onStatus(listener: (status: StoreStatus) => void): () => void;
   /**
-   * Calls `listener` just before each flush (on the store's flush cadence), so a caller that
-   * keeps its own counts can `report()` them into that flush; returns the unsubscribe function.
+   * Calls `listener` just before each flush (on the store's flush cadence), and before a newer
+   * shared state replaces the one held, so a caller that keeps its own counts can `report()`
+   * them into that flush, under the version they were seen in; returns the unsubscribe function.
    */
   onFlush(listener: () => void): () => void;
   /** Stops the flush timer and the subscription after a last flush. */
