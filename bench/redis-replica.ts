@@ -2,13 +2,6 @@
  * One replica of `npm run bench:redis`, in its own Node process, driven by the parent over IPC.
  * It holds one breaker named like every other replica's, on a store over a real Redis, and
  * answers: trip it here, tell when it rejects, reset it, run calls at a given rate.
- *
- * Two modes, picked by what the built library offers:
- * - `breaker`: `new CircuitBreaker({ name, store })`, the breaker does the sharing itself;
- * - `store-layer` (a build without the `store` option): a local breaker plus the store's
- *   `SharedCircuit`, glued the way the option does it: outcomes reported in batches, a trip
- *   reported with `tripped` (flushed at once), and a newer shared `open` applied with
- *   `forceOpen()` where the option sends the machine a `REMOTE` event.
  */
 import { pathToFileURL } from 'node:url';
 import type * as Core from '../src/index.js';
@@ -25,11 +18,9 @@ export type ReplicaRequest =
 
 /** What a replica sends back. */
 export type ReplicaMessage =
-  | { event: 'ready'; mode: ReplicaMode; pid: number }
+  | { event: 'ready'; pid: number }
   | { event: 'rejecting'; round: number; at: number; reason: string }
   | { event: 'reply'; id: number; result: unknown };
-
-export type ReplicaMode = 'breaker' | 'store-layer';
 
 /** Wall-clock ms with sub-ms precision, comparable across processes of one machine. */
 export const wallNow = (): number => performance.timeOrigin + performance.now();
@@ -57,17 +48,7 @@ async function main(): Promise<void> {
   });
   const send = (message: ReplicaMessage) => process.send?.(message);
 
-  let mode: ReplicaMode = 'breaker';
-  let breaker: Core.CircuitBreaker;
-  let circuit: RedisEntry.SharedCircuit | null = null;
-  try {
-    breaker = new core.CircuitBreaker({ name, store, ...OPTIONS } as Core.CircuitBreakerOptions);
-  } catch (error) {
-    if (!(error instanceof TypeError) || !/store/.test(error.message)) throw error;
-    mode = 'store-layer';
-    breaker = new core.CircuitBreaker({ name, ...OPTIONS });
-    circuit = store.circuit(name, OPTIONS);
-  }
+  const breaker = new core.CircuitBreaker({ name, store, ...OPTIONS });
 
   let armed: number | null = null;
   const rejectingNow = (reason: string) => {
@@ -82,11 +63,6 @@ async function main(): Promise<void> {
   breaker.on('stateChange', ({ to, reason }) => {
     if (to === 'open' || to === 'forcedOpen') rejectingNow(reason);
   });
-  circuit?.onState((shared) => {
-    if (shared.state === 'open' && breaker.state === 'closed') breaker.forceOpen();
-    else if (shared.state === 'closed' && breaker.state !== 'closed') breaker.reset();
-  });
-
   const fail = async () => {
     throw new Error('down');
   };
@@ -99,16 +75,11 @@ async function main(): Promise<void> {
         return true;
       case 'trip': {
         const startedAt = wallNow();
+        // The last failure trips the breaker here, which reports the trip to the store at once.
         for (let i = 0; i < OPTIONS.failureThreshold; i++) await breaker.call(fail).catch(() => 0);
-        circuit?.report({
-          successes: 0,
-          failures: OPTIONS.failureThreshold,
-          tripped: 'consecutiveFailures',
-        });
         return { startedAt, state: breaker.state };
       }
       case 'reset':
-        if (circuit !== null) await circuit.command('reset');
         breaker.reset();
         return breaker.state;
       case 'waitClosed': {
@@ -132,8 +103,6 @@ async function main(): Promise<void> {
       if (elapsed >= ms) break;
       const due = Math.floor((elapsed * rate) / 1000) - calls;
       for (let i = 0; i < due; i++) await breaker.call(ok);
-      // What the option hands the store when it folds: counts, never one report per call.
-      if (due > 0) circuit?.report({ successes: due, failures: 0 });
       calls += due;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
@@ -151,8 +120,7 @@ async function main(): Promise<void> {
     breaker.dispose();
     void store.close().then(() => client.destroy());
   });
-  if (circuit !== null) await circuit.flushNow();
-  send({ event: 'ready', mode, pid: process.pid });
+  send({ event: 'ready', pid: process.pid });
 }
 
 await main();

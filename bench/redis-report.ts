@@ -81,15 +81,12 @@ export interface RedisBenchResults {
     cpu: string;
     redis: string;
     client: string;
-    /** `breaker`: `new CircuitBreaker({ store })`; `store-layer`: a local breaker + `SharedCircuit`. */
-    mode: 'breaker' | 'store-layer';
     replicas: number;
     flushInterval: number;
     quick: boolean;
     build: string;
   };
   cost: {
-    mode: 'breaker' | 'store-layer';
     bareNs: number;
     localNs: number;
     storeNs: number;
@@ -119,10 +116,6 @@ const ns = (n: number) => `${Math.round(n)} ns`;
 /** The results as Markdown, as `bench/results/redis.md` holds them. */
 export function toMarkdown(r: RedisBenchResults): string {
   const m = r.meta;
-  const modeLine =
-    m.mode === 'breaker'
-      ? '`new CircuitBreaker({ name, store })` in every replica.'
-      : 'The build has no `store` option yet: each replica runs a local breaker plus the store layer (`SharedCircuit`), glued as the option is specified (outcomes reported in batches, a local trip reported with `tripped`, a newer shared `open` applied with `forceOpen()`). The "with a store" cost row reports once per call, more than the option does.';
   const commandsRow = (label: string, c: CommandRates) =>
     `| ${label} | ${c.callsPerSecondPerReplica} | ${c.scriptCallsPerReplicaPerSecond} | ${c.sentPerReplicaPerSecond} | ${c.allPerReplicaPerSecond} |`;
   const top = Object.entries(r.commands.load.byCommand)
@@ -133,7 +126,7 @@ export function toMarkdown(r: RedisBenchResults): string {
 
 ${m.date} · Node ${m.node} · ${m.cpu} · redis-server ${m.redis} on 127.0.0.1 · ${m.client} · ${m.replicas} replica processes · flushInterval ${m.flushInterval} ms${m.quick ? ' · quick run' : ''}
 
-${modeLine}
+Every replica is \`new CircuitBreaker({ name, store })\` in its own process.
 
 | measure | result | target | met |
 | --- | --- | --- | --- |

@@ -24,7 +24,7 @@ import { startRedis } from '../test/redis/server.js';
 import { timeCases } from './harness.js';
 import { buildRedisLibrary, REDIS_BUILD_DIR } from './library.js';
 import { resultsDirectory } from './output.js';
-import type { ReplicaMessage, ReplicaMode, ReplicaRequest } from './redis-replica.js';
+import type { ReplicaMessage, ReplicaRequest } from './redis-replica.js';
 import {
   type CommandStats,
   commandRates,
@@ -52,7 +52,6 @@ const plan = quick
 
 interface Replica {
   readonly pid: number;
-  readonly mode: ReplicaMode;
   readonly rejecting: Array<Extract<ReplicaMessage, { event: 'rejecting' }>>;
   request<T>(request: ReplicaRequest): Promise<T>;
   stop(): Promise<void>;
@@ -78,10 +77,9 @@ async function startReplica(url: string, name: string): Promise<Replica> {
       else waiting.get(message.id)?.(message.result);
     });
   });
-  const { mode } = await Promise.race([ready, exited]);
+  await Promise.race([ready, exited]);
   return {
     pid: child.pid ?? 0,
-    mode,
     rejecting,
     request<T>(request: ReplicaRequest): Promise<T> {
       const id = ++nextId;
@@ -117,17 +115,7 @@ async function measureCost(core: typeof Core, redisEntry: typeof RedisEntry, url
   const store = redisEntry.redisStore({ client, logger: { warn: () => undefined } });
   const ok = async () => true;
   const local = new core.CircuitBreaker({ name: 'cost-local' });
-  let mode: ReplicaMode = 'breaker';
-  let shared: Core.CircuitBreaker;
-  let circuit: RedisEntry.SharedCircuit | null = null;
-  try {
-    shared = new core.CircuitBreaker({ name: 'cost-shared', store } as Core.CircuitBreakerOptions);
-  } catch (error) {
-    if (!(error instanceof TypeError) || !/store/.test(error.message)) throw error;
-    mode = 'store-layer';
-    shared = new core.CircuitBreaker({ name: 'cost-shared' });
-    circuit = store.circuit('cost-shared');
-  }
+  const shared = new core.CircuitBreaker({ name: 'cost-shared', store });
   const cases = [
     {
       batch: 256,
@@ -141,25 +129,12 @@ async function measureCost(core: typeof Core, redisEntry: typeof RedisEntry, url
         for (let i = 0; i < n; i++) await local.call(ok);
       },
     },
-    circuit === null
-      ? {
-          batch: 256,
-          run: async (n: number) => {
-            for (let i = 0; i < n; i++) await shared.call(ok);
-          },
-        }
-      : {
-          // Without the option: the local call plus one report per call, more than the
-          // option's fold hands the store (one report per fold).
-          batch: 256,
-          run: async (n: number) => {
-            const c = circuit as RedisEntry.SharedCircuit;
-            for (let i = 0; i < n; i++) {
-              await shared.call(ok);
-              c.report({ successes: 1, failures: 0 });
-            }
-          },
-        },
+    {
+      batch: 256,
+      run: async (n: number) => {
+        for (let i = 0; i < n; i++) await shared.call(ok);
+      },
+    },
   ];
   const [bare, localTiming, sharedTiming] = await timeCases(
     cases,
@@ -167,6 +142,13 @@ async function measureCost(core: typeof Core, redisEntry: typeof RedisEntry, url
     (round) => process.stdout.write(`  cost round ${round + 1}/${plan.rounds}\r`),
   );
   process.stdout.write('\n');
+  // What was timed was a breaker on a live store, every call a success.
+  const stats = shared.getStats();
+  if (shared.storeStatus !== 'connected' || shared.state !== 'closed' || stats.totalFailures > 0) {
+    throw new Error(
+      `the shared breaker ended ${shared.state} with its store ${shared.storeStatus}, ${stats.totalFailures} failures`,
+    );
+  }
   local.dispose();
   shared.dispose();
   await store.close();
@@ -174,7 +156,6 @@ async function measureCost(core: typeof Core, redisEntry: typeof RedisEntry, url
   if (!bare || !localTiming || !sharedTiming) throw new Error('three cases');
   const ratio = sharedTiming.medianNs / localTiming.medianNs;
   return {
-    mode,
     bareNs: bare.medianNs,
     localNs: localTiming.medianNs,
     storeNs: sharedTiming.medianNs,
@@ -284,8 +265,6 @@ async function main(): Promise<void> {
     const name = `bench-${Date.now()}`;
     console.log(`starting ${REPLICAS} replica processes sharing breaker ${name}`);
     for (let i = 0; i < REPLICAS; i++) replicas.push(await startReplica(redis.url, name));
-    const modes = new Set(replicas.map((r) => r.mode));
-    if (modes.size !== 1 || !modes.has(cost.mode)) throw new Error('replicas disagree on mode');
 
     console.log(`2. Redis commands: idle ${plan.idleMs} ms, then ${CALLS_PER_SECOND} calls/s each`);
     const commands = await measureCommands(replicas, stats);
@@ -299,7 +278,6 @@ async function main(): Promise<void> {
         cpu: `${cpus()[0]?.model ?? 'unknown cpu'} (${cpus().length} threads)`,
         redis: version ?? 'unknown',
         client: 'node-redis 6',
-        mode: cost.mode,
         replicas: REPLICAS,
         flushInterval: FLUSH_INTERVAL,
         quick,
