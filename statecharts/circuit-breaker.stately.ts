@@ -260,8 +260,24 @@ export const machine = createMachine({
         standalone: {
           on: { STORE_STATUS: [{ target: 'degraded', guard: 'storeDegraded' }, 'connected'] },
         },
-        connected: { on: { STORE_STATUS: { target: 'degraded', guard: 'storeDegraded' } } },
-        degraded: { on: { STORE_STATUS: { target: 'connected', guard: 'storeConnected' } } },
+        connected: {
+          on: {
+            STORE_STATUS: {
+              target: 'degraded',
+              guard: 'storeDegraded',
+              actions: 'announceStoreStatus',
+            },
+          },
+        },
+        degraded: {
+          on: {
+            STORE_STATUS: {
+              target: 'connected',
+              guard: 'storeConnected',
+              actions: 'announceStoreStatus',
+            },
+          },
+        },
       },
     },
   },
