@@ -281,6 +281,21 @@ describe('half-open probes', () => {
     expect(breaker.state).toBe('closed');
   });
 
+  it('canExecute cannot wait: its probe runs, a granted lease is settled by the record', async () => {
+    const { breaker, circuit } = await halfOpen({ halfOpenMaxCalls: 2 });
+    expect(breaker.canExecute()).toBe(true);
+    circuit.acquires[0]?.deny();
+    await settle();
+    // Denied, yet the caller was told yes: nothing is taken back, no rejection counted.
+    expect(breaker.getMetrics().probesInFlight).toBe(1);
+    expect(breaker.getStats().totalRejections).toBe(0);
+    expect(breaker.canExecute()).toBe(true);
+    circuit.acquires[1]?.grant();
+    await settle();
+    breaker.recordSuccess();
+    expect(circuit.settles.map((s) => s.ok)).toEqual([true]);
+  });
+
   it('a guarded probe denied its lease answers with the fallback', async () => {
     const { breaker, circuit } = await halfOpen({ callTimeout: 5000 });
     const call = breaker.call(ok).catch((error: unknown) => error);

@@ -22,11 +22,14 @@ export function initialContext(input: CircuitBreakerInput | undefined): CircuitB
   return initialContextFor(resolveBreakerConfig(input));
 }
 
+/** The generation a new breaker starts in (a state change moves to the next one). */
+export const INITIAL_GENERATION = 0;
+
 /** The context a new breaker with the (already validated) `config` starts with. */
 export function initialContextFor(config: CircuitBreakerConfig): CircuitBreakerContext {
   return {
     config,
-    generation: 0,
+    generation: INITIAL_GENERATION,
     openedAt: null,
     openTimeout: config.resetTimeout,
     openAttempts: 0,

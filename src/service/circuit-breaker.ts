@@ -33,6 +33,7 @@ import {
 } from './options.js';
 import { CallSettler, rejectSoon } from './settle.js';
 import { freezeConfig, resolveServiceSetup } from './setup.js';
+import { runSignalled } from './signalled-call.js';
 import { type CircuitBreakerSnapshot, readBreakerSnapshot, toBreakerSnapshot } from './snapshot.js';
 import { callAfterLease, linkStore } from './store-link.js';
 
@@ -219,15 +220,15 @@ export class CircuitBreaker implements Disposable {
     fn: (context: ExecuteContext) => R | PromiseLike<R>,
     options: ExecuteOptions = {},
   ): Promise<R> {
-    let checked: ReturnType<typeof checkExecuteOptions>;
     try {
-      checked = checkExecuteOptions(options);
+      checkExecuteOptions(options);
     } catch (problem) {
       return Promise.reject(problem);
     }
-    const { signal, fallback } = checked;
+    const signal = options?.signal;
+    const fallback = options?.fallback as Fallback;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    if (this.#policy !== null || signal !== undefined || fallback !== undefined) {
+    if (this.#policy !== null || fallback !== undefined) {
       return executeGuarded(this.#core.guardHooks(), this.#policy, fn, signal, fallback);
     }
     let token: Admission;
@@ -238,9 +239,10 @@ export class CircuitBreaker implements Disposable {
     }
     if (token === TURNED_AWAY) return rejectSoon(this.#core.openError());
     if (typeof token !== 'number') {
-      const context = [{ signal: signalThatNeverAborts() }] as [ExecuteContext];
+      const context = [{ signal: signal ?? signalThatNeverAborts() }] as [ExecuteContext];
       return callAfterLease(token, this.#core, this.#settler, fn, undefined, context);
     }
+    if (signal !== undefined) return runSignalled(this.#core, token, fn, signal);
     let result: R | PromiseLike<R>;
     try {
       result = fn({ signal: signalThatNeverAborts() });
@@ -315,7 +317,10 @@ export class CircuitBreaker implements Disposable {
    */
   canExecute(): boolean {
     this.#core.assertLive();
-    return this.#core.admit() !== TURNED_AWAY;
+    const admitted = this.#core.admit();
+    // With a store, a half-open `true` cannot wait for the lease: the probe runs regardless.
+    if (typeof admitted === 'object') admitted.detach();
+    return admitted !== TURNED_AWAY;
   }
 
   /**

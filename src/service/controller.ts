@@ -6,7 +6,7 @@
  * `CircuitBreaker` is the public face over it; nothing else touches the actor.
  */
 
-import { initialContextFor } from '../machine/context.js';
+import { INITIAL_GENERATION, initialContextFor } from '../machine/context.js';
 import type { CircuitBreakerConfig } from '../machine/options.js';
 import { describeValue, isTimerDelay } from '../machine/options.js';
 import { circuitStateOf, OUTCOME_FAILURE, OUTCOME_SLOW, retryDueAt } from '../machine/rules.js';
@@ -18,7 +18,8 @@ import type {
 } from '../machine/types.js';
 import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
 import type { ResetTimeoutFunction } from './backoff.js';
-import { type BreakerClock, remainingWithin } from './clock.js';
+import { type BreakerClock, remainingWithin, systemClock } from './clock.js';
+import { DeadlineQueue } from './deadlines.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
 import { OutcomeFold } from './fold.js';
 import { type GuardedCallHooks, TURNED_AWAY } from './guarded-call.js';
@@ -28,6 +29,11 @@ import type { ServiceSetup } from './setup.js';
 import type { PersistedBreakerState } from './snapshot.js';
 import type { PendingProbe, StoreLink } from './store-link.js';
 import { logTransitions } from './transition-log.js';
+
+/** Rejections while open per read of the system clock, while the timeout is far. */
+export const REJECTIONS_PER_CLOCK_READ = 16;
+/** Within this many ms of the timeout, every rejection reads the clock. */
+export const CLOCK_READ_EVERY_CALL_WITHIN_MS = 1000;
 
 /**
  * What an admission answers: the generation the call starts in, or `TURNED_AWAY`; with a shared
@@ -48,6 +54,8 @@ export class BreakerController {
   readonly #backoff: ResetTimeoutFunction | undefined;
   readonly #inspect: ServiceSetup['inspect'];
   readonly #retryAfter: ((error: unknown) => number | undefined) | undefined;
+  /** The config has a sliding window (the fold then records calls in its mirror). */
+  readonly #windowed: boolean;
   #unsubscribes: Array<() => void> | undefined;
   /** True while outcomes may be folded locally; false when someone watches every event. */
   #fast: boolean;
@@ -66,6 +74,27 @@ export class BreakerController {
   #hooks: GuardedCallHooks | undefined;
   /** The link to a shared store (the `store` option), or undefined. */
   link: StoreLink | undefined;
+  /*
+   * What the machine's last step leaves true, kept so the hot path asks no snapshot (refreshed
+   * by `#settled()` after every step; only while `#fast`, since nobody else then moves the
+   * machine). `#admitting`: the generation every call is admitted in (closed, disabled), or -1.
+   * `#folding`: the generation whose plain success the fold's verdict takes as `current` in
+   * any count (a plain success never trips; `OutcomeFold.verdict`), or -1.
+   */
+  #admitting = -1;
+  #folding = -1;
+  /**
+   * Open: the time its timeout passes (else -1). Reading the system clock costs more than the
+   * rest of a rejection, so while the last read found more than a second left, only every
+   * `REJECTIONS_PER_CLOCK_READ`-th rejection reads it (`#unreadRejections` counts down). The
+   * reset timer moves the machine on time; this only matters when that timer is late (a busy
+   * event loop): a call after the timeout then half-opens the circuit within that many
+   * rejections, and at the very next call in the last second. An injected clock (tests,
+   * simulations) is read on every rejection, so simulated time is exact call by call.
+   */
+  #openUntil = -1;
+  #unreadRejections = 0;
+  readonly #sampleClock: boolean;
 
   constructor(setup: ServiceSetup) {
     this.config = setup.config;
@@ -75,8 +104,15 @@ export class BreakerController {
     this.#backoff = setup.backoff;
     this.#inspect = setup.inspect;
     this.#retryAfter = setup.retryAfter;
+    this.#windowed = setup.config.slidingWindow !== null;
+    this.#sampleClock = setup.clock === systemClock;
     this.#fast = setup.inspect === undefined;
     this.listeners = new BreakerListeners(setup.config.name, setup.logger);
+    if (this.#fast) {
+      // The machine's initial state, without building its context: closed, generation 0.
+      this.#admitting = INITIAL_GENERATION;
+      this.#folding = INITIAL_GENERATION;
+    }
   }
 
   get name(): string {
@@ -97,6 +133,7 @@ export class BreakerController {
   watchEveryEvent(): void {
     this.flush();
     this.#fast = false;
+    this.#settled();
   }
 
   start(
@@ -119,7 +156,7 @@ export class BreakerController {
         } finally {
           this.#busy -= 1;
         }
-        this.#deliver();
+        if (this.#busy === 0) this.#settled();
       },
     });
     this.#actor = actor;
@@ -131,7 +168,7 @@ export class BreakerController {
     if (this.#logger) unsubscribes.push(logTransitions(actor, this.name, this.#logger));
     this.#unsubscribes = unsubscribes;
     actor.start();
-    this.#deliver();
+    this.#settled();
     return actor;
   }
 
@@ -204,6 +241,21 @@ export class BreakerController {
 
   /** Lets a call in (returning the generation it starts in) or counts a rejection. */
   admit(): Admission {
+    if (this.#admitting >= 0) return this.#admitting;
+    if (this.#openUntil >= 0 && this.#busy === 0) {
+      // Open, timeout not yet seen to pass: see `#unreadRejections`.
+      if (this.#unreadRejections > 0) {
+        this.#unreadRejections -= 1;
+        return this.#turnAway('open');
+      }
+      const left = this.#openUntil - this.clock.now();
+      if (left > 0) {
+        if (this.#sampleClock && left > CLOCK_READ_EVERY_CALL_WITHIN_MS) {
+          this.#unreadRejections = REJECTIONS_PER_CLOCK_READ - 1;
+        }
+        return this.#turnAway('open');
+      }
+    }
     const actor = this.#actor;
     if (actor === undefined) return this.context().generation; // closed, by definition
     let snapshot = actor.getSnapshot();
@@ -253,6 +305,22 @@ export class BreakerController {
    */
 
   succeed(generation: number, slow = false): void {
+    if (generation === this.#folding && !slow && this.#busy === 0) {
+      // The verdict of a plain success of this generation is known: `current`.
+      const fold = this.#fold;
+      fold.successes += 1;
+      fold.consecutive = 0;
+      if (this.#windowed) {
+        const context = this.context();
+        const at = context.config.slidingWindow?.type === 'time' ? this.clock.now() : 0;
+        fold.record(context, 0, at);
+        if (fold.full) this.flush();
+      }
+      if (this.listeners.perCall > 0 && this.listeners.has('success')) {
+        this.#announce({ type: 'success', at: this.clock.now(), late: false });
+      }
+      return;
+    }
     if (this.disposed) return;
     if (this.#fast && this.#busy === 0) {
       const fold = this.#fold;
@@ -369,7 +437,27 @@ export class BreakerController {
     } finally {
       this.#busy -= 1;
     }
-    if (this.#busy === 0) this.#deliver();
+    if (this.#busy === 0) this.#settled();
+  }
+
+  /** The machine finished a step: refresh what the hot path keeps, then tell the listeners. */
+  #settled(): void {
+    this.#admitting = -1;
+    this.#folding = -1;
+    this.#openUntil = -1;
+    this.#unreadRejections = 0;
+    const actor = this.#actor;
+    if (this.#fast && !this.disposed) {
+      const { value, context } =
+        actor === undefined ? { value: null, context: this.context() } : actor.getSnapshot();
+      const state = value === null ? 'closed' : circuitStateOf(value);
+      if (state === 'closed' || state === 'disabled') this.#admitting = context.generation;
+      if (state === 'open') this.#openUntil = retryDueAt(context);
+      if (this.#fold.verdict(state, context, context.generation, 0, 0) === 'current') {
+        this.#folding = context.generation;
+      }
+    }
+    if (this.#pending.length > 0) this.#deliver();
   }
 
   /**
@@ -386,7 +474,7 @@ export class BreakerController {
     } finally {
       this.#busy -= 1;
     }
-    if (this.#busy === 0 && this.#pending.length > 0) this.#deliver();
+    if (this.#busy === 0) this.#settled();
   }
 
   /** The machine's snapshot with everything folded so far counted in. */
@@ -412,6 +500,7 @@ export class BreakerController {
       ignore: (generation) => this.ignore(generation),
       cancel: (generation) => this.cancel(generation),
       fellBack: () => this.fellBack(),
+      deadlines: new DeadlineQueue(this.clock),
     };
     return this.#hooks;
   }
@@ -421,6 +510,9 @@ export class BreakerController {
     this.link?.dispose();
     this.flush();
     this.disposed = true;
+    this.#admitting = -1;
+    this.#folding = -1;
+    this.#openUntil = -1;
     if (this.#wakeTimer !== undefined) this.clock.clearTimeout(this.#wakeTimer);
     for (const unsubscribe of this.#unsubscribes ?? []) unsubscribe();
     this.#actor?.stop();

@@ -6,6 +6,8 @@
  * window the folder keeps a mirror of the machine's window, pushed through the same rule
  * (`pushOutcome`) as the machine will replay the folded outcomes through.
  */
+
+import type { CircuitBreakerConfig } from '../machine/options.js';
 import {
   bucketStart,
   cloneWindow,
@@ -42,16 +44,23 @@ export class OutcomeFold {
   lastFailureAt: number | null = null;
   /** The consecutive-failure count after the folded outcomes, or null when untouched. */
   consecutive: number | null = null;
-  /** The folded calls the window records: runs of (code, time, count), in order. */
+  /** A time window's folded calls of past buckets: runs of (code, time, count), in order. */
   readonly outcomes: number[] = [];
   /** The machine's window with the folded outcomes pushed in, or null (none folded yet). */
   #mirror: WindowState | null = null;
+  #config: CircuitBreakerConfig | null = null;
+  /** Calls pushed into a count window's mirror since the last `TALLY`. */
+  #pushed = 0;
+  /** A time window's calls of the current bucket, counted per outcome code (0 … 3). */
+  #group: number[] | null = null;
+  #groupStart = 0;
+  #groupAt = 0;
 
   get empty(): boolean {
     return this.successes + this.failures + this.rejections + this.ignored + this.fallbacks === 0;
   }
 
-  /** True when so many runs are kept that they should be handed over now. */
+  /** True when so many runs are kept that they should be handed over now (time windows). */
   get full(): boolean {
     return this.outcomes.length >= MAX_RUNS * 3;
   }
@@ -92,23 +101,71 @@ export class OutcomeFold {
     return slowCallRateExceeded(config, counts) ? 'send' : 'current';
   }
 
-  /** Records a folded call of this state in the window (closed and disabled keep one). */
+  /**
+   * Records a folded call of this state in the window (closed and disabled keep one): pushed
+   * into the mirror at once (the verdicts read it), and remembered for the `TALLY` in the
+   * cheapest form the machine's replay turns into the same window (see `#runs`).
+   */
   record(context: CircuitBreakerContext, code: number, at: number): void {
     if (context.window === null) return;
-    this.#mirror ??= cloneWindow(context.window);
-    pushOutcome(this.#mirror, context.config, code, at);
-    const runs = this.outcomes;
-    const last = runs.length - 3;
-    const { config } = context;
-    if (
-      last >= 0 &&
-      runs[last] === code &&
-      bucketStart(config, runs[last + 1] ?? 0) === bucketStart(config, at)
-    ) {
-      runs[last + 2] = (runs[last + 2] ?? 0) + 1;
-    } else {
-      runs.push(code, at, 1);
+    if (this.#mirror === null) {
+      this.#mirror = cloneWindow(context.window);
+      this.#config = context.config;
     }
+    pushOutcome(this.#mirror, context.config, code, at);
+    if (this.#mirror.type === 'count') {
+      this.#pushed += 1;
+      return;
+    }
+    // A time window: calls of one bucket land in one bucket whatever their order, so they are
+    // kept as counts per outcome code until a call falls in another bucket.
+    const start = bucketStart(context.config, at);
+    if (start !== this.#groupStart || this.#group === null) {
+      this.#closeGroup();
+      this.#group = [0, 0, 0, 0];
+      this.#groupStart = start;
+      this.#groupAt = at;
+    }
+    this.#group[code] = (this.#group[code] ?? 0) + 1;
+  }
+
+  /** The time window's open group of calls as runs, in code order. */
+  #closeGroup(): void {
+    const group = this.#group;
+    if (group === null) return;
+    for (let code = 0; code < group.length; code++) {
+      const count = group[code] ?? 0;
+      if (count > 0) this.outcomes.push(code, this.#groupAt, count);
+    }
+    this.#group = null;
+  }
+
+  /**
+   * The folded calls as runs (code, time, count) that `pushOutcome`, replayed in order, turns
+   * the machine's window into exactly the mirror. A count window keeps only its last `size`
+   * calls, so only those are listed, in order, after one run that stands for the calls they
+   * pushed out (their outcomes are overwritten, only their number moves the ring).
+   */
+  #runs(): number[] {
+    const mirror = this.#mirror;
+    if (mirror === null) return [];
+    if (mirror.type === 'time') {
+      this.#closeGroup();
+      return this.outcomes.splice(0);
+    }
+    const window = this.#config?.slidingWindow;
+    const size = window?.type === 'count' ? window.size : 1;
+    const pushed = this.#pushed;
+    const kept = Math.min(pushed, size);
+    const runs: number[] = [];
+    if (pushed > kept) runs.push(0, 0, pushed - kept);
+    for (let i = 0; i < kept; i++) {
+      const code = mirror.outcomes[(mirror.next - kept + i + size * 2) % size] ?? 0;
+      const last = runs.length - 3;
+      if (last >= 0 && runs[last] === code && i > 0) runs[last + 2] = (runs[last + 2] ?? 0) + 1;
+      else runs.push(code, 0, 1);
+    }
+    return runs;
   }
 
   /** The folded counts as one `TALLY` event, and a fresh start. */
@@ -116,7 +173,7 @@ export class OutcomeFold {
     const tally: Tally = {
       type: 'TALLY',
       at: now,
-      outcomes: this.outcomes.splice(0),
+      outcomes: this.#runs(),
       successes: this.successes,
       failures: this.failures,
       rejections: this.rejections,
@@ -135,6 +192,7 @@ export class OutcomeFold {
     this.lastFailureAt = null;
     this.consecutive = null;
     this.#mirror = null;
+    this.#pushed = 0;
     return tally;
   }
 }

@@ -1,4 +1,5 @@
 import type { BreakerClock } from './clock.js';
+import type { DeadlineQueue, Expiring } from './deadlines.js';
 import { CircuitTimeoutError } from './errors.js';
 
 /** What admission answers when the circuit turns a call away. */
@@ -24,6 +25,13 @@ export interface GuardedCallHooks {
   cancel(generation: number): void;
   /** A fallback answered instead of a rejection or a failure. */
   fellBack(): void;
+  /** The breaker's call timeouts (one timer for all its calls). */
+  readonly deadlines: DeadlineQueue;
+}
+
+/** Where a guarded call's `fn` gets its signal: made on first request, if at all. */
+export interface SignalSource {
+  signal(): AbortSignal;
 }
 
 /** How an error counts: `isIgnored` is asked first, then `isFailure`. */
@@ -78,123 +86,196 @@ export function signalThatNeverAborts(): AbortSignal {
 export function runGuardedCall<R>(
   hooks: GuardedCallHooks,
   policy: GuardedCallPolicy,
-  invoke: (signal: () => AbortSignal) => R | PromiseLike<R>,
+  invoke: (signal: SignalSource) => R | PromiseLike<R>,
   callerSignal: AbortSignal | undefined,
   args: readonly unknown[],
 ): Promise<R> {
   return new Promise<R>((resolve, reject) => {
-    const answer = (error: unknown) => {
-      const { fallback } = policy;
-      if (fallback === undefined) return reject(error);
-      hooks.fellBack();
-      try {
-        resolve((fallback as (e: unknown, ...a: unknown[]) => unknown)(error, ...args) as R);
-      } catch (fallbackError) {
-        reject(fallbackError);
-      }
-    };
     if (callerSignal?.aborted) return reject(callerSignal.reason);
+    const call = new GuardedCall<R>(hooks, policy, callerSignal, args, resolve, reject);
     const admitted = hooks.admit();
-    if (admitted === TURNED_AWAY) return answer(hooks.openError());
-    if (typeof admitted === 'number') return run(admitted);
+    if (admitted === TURNED_AWAY) return call.answer(hooks.openError());
+    if (typeof admitted === 'number') return call.start(admitted, invoke);
+    // With a shared store, a half-open probe waits for its cluster-wide lease.
     admitted.ready.then((generation) => {
-      if (generation === TURNED_AWAY) answer(hooks.openError());
+      if (generation === TURNED_AWAY) call.answer(hooks.openError());
       else if (callerSignal?.aborted) {
         hooks.cancel(generation);
         reject(callerSignal.reason);
-      } else run(generation);
+      } else call.start(generation, invoke);
     }, reject);
+  });
+}
 
-    function run(generation: number): void {
-      const { clock } = hooks;
-      const started = policy.slowCallDuration === null ? 0 : clock.now();
-      const isSlow = () =>
-        policy.slowCallDuration !== null && clock.now() - started >= policy.slowCallDuration;
-      // Only a timeout needs a signal of our own, and only once `fn` asks for it (`call` and
-      // `wrap` never do): the caller's alone is handed on as it is.
-      let controller: AbortController | undefined;
-      let abortedWith: { reason: unknown } | undefined;
-      const abort = (reason: unknown) => {
-        abortedWith = { reason };
-        controller?.abort(reason);
-      };
-      const signal = (): AbortSignal => {
-        if (policy.callTimeout === null) return callerSignal ?? signalThatNeverAborts();
-        if (controller === undefined) {
-          controller = new AbortController();
-          if (abortedWith !== undefined) controller.abort(abortedWith.reason);
-        }
-        return controller.signal;
-      };
-      let settled = false;
-      let timer: unknown;
-      const finish = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        if (timer !== undefined) clock.clearTimeout(timer);
-        callerSignal?.removeEventListener('abort', onCallerAbort);
-        return true;
-      };
-      function onCallerAbort() {
-        if (!finish()) return;
-        const reason = callerSignal?.reason;
-        hooks.cancel(generation);
-        abort(reason);
-        reject(reason);
-      }
-      callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-      if (policy.callTimeout !== null) {
-        const timeout = policy.callTimeout;
-        timer = clock.setTimeout(() => {
-          timer = undefined;
-          if (!finish()) return;
-          const error = new CircuitTimeoutError(hooks.name, timeout, hooks.errorStacks);
-          hooks.fail(generation, error, policy.slowCallDuration !== null, true);
-          abort(error);
-          answer(error);
-        }, timeout);
-      }
+/**
+ * One call's state, as fields of one object (a closure per step would be an allocation per
+ * call). It is the caller's abort listener (`handleEvent`) and the deadline queue's entry.
+ */
+class GuardedCall<R> implements Expiring, SignalSource, EventListenerObject {
+  settled = false;
+  #generation = 0;
+  #started = 0;
+  /** Made only when `fn` asks for a signal under a timeout. */
+  #controller: AbortController | undefined;
+  #abortedWith: { reason: unknown } | undefined;
+  readonly #hooks: GuardedCallHooks;
+  readonly #policy: GuardedCallPolicy;
+  readonly #callerSignal: AbortSignal | undefined;
+  readonly #args: readonly unknown[];
+  readonly #resolve: (value: R) => void;
+  readonly #reject: (error: unknown) => void;
 
-      /** Runs a user classifier; one that throws makes the call a failure with its error. */
-      const judge = <V>(classify: () => V, slow: boolean): { verdict: V } | undefined => {
-        try {
-          return { verdict: classify() };
-        } catch (classifierError) {
-          hooks.fail(generation, classifierError, slow, false);
-          reject(classifierError);
-          return undefined;
-        }
-      };
-      const onValue = (value: R) => {
-        if (!finish()) return;
-        const slow = isSlow();
-        const judged = judge(() => policy.isResultFailure?.(value) === true, slow);
-        if (judged === undefined) return;
-        if (judged.verdict) hooks.fail(generation, value, slow, false);
-        else hooks.succeed(generation, slow);
-        resolve(value);
-      };
-      const onError = (error: unknown) => {
-        if (!finish()) return;
-        const slow = isSlow();
-        const judged = judge(() => classifyError(policy, error), slow);
-        if (judged === undefined) return;
-        if (judged.verdict === 'ignored') {
-          hooks.ignore(generation);
-          return reject(error);
-        }
-        if (judged.verdict === 'success') {
-          hooks.succeed(generation, slow);
-          return reject(error);
-        }
-        hooks.fail(generation, error, slow, false);
-        answer(error);
-      };
+  constructor(
+    hooks: GuardedCallHooks,
+    policy: GuardedCallPolicy,
+    callerSignal: AbortSignal | undefined,
+    args: readonly unknown[],
+    resolve: (value: R) => void,
+    reject: (error: unknown) => void,
+  ) {
+    this.#hooks = hooks;
+    this.#policy = policy;
+    this.#callerSignal = callerSignal;
+    this.#args = args;
+    this.#resolve = resolve;
+    this.#reject = reject;
+  }
+
+  start(generation: number, invoke: (signal: SignalSource) => R | PromiseLike<R>): void {
+    this.#generation = generation;
+    const { clock } = this.#hooks;
+    const { callTimeout, slowCallDuration } = this.#policy;
+    if (callTimeout !== null) {
+      const now = clock.now();
+      this.#started = now;
+      this.#hooks.deadlines.add(this, now, callTimeout);
+    } else if (slowCallDuration !== null) {
+      this.#started = clock.now();
+    }
+    this.#callerSignal?.addEventListener('abort', this);
+    let result: R | PromiseLike<R>;
+    try {
+      result = invoke(this);
+    } catch (error) {
+      this.#onError(error);
+      return;
+    }
+    const promise = result instanceof Promise ? result : Promise.resolve(result);
+    promise.then(
+      (value: R) => this.#onValue(value),
+      (error: unknown) => this.#onError(error),
+    );
+  }
+
+  /** The signal `fn` sees: the caller's as it is, or without a timeout, one of our own. */
+  signal(): AbortSignal {
+    if (this.#policy.callTimeout === null) return this.#callerSignal ?? signalThatNeverAborts();
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abortedWith !== undefined) this.#controller.abort(this.#abortedWith.reason);
+    }
+    return this.#controller.signal;
+  }
+
+  /** A rejection, or the fallback's answer instead. */
+  answer(error: unknown): void {
+    const { fallback } = this.#policy;
+    if (fallback === undefined) {
+      this.#reject(error);
+      return;
+    }
+    this.#hooks.fellBack();
+    try {
+      this.#resolve(
+        (fallback as (e: unknown, ...a: unknown[]) => unknown)(error, ...this.#args) as R,
+      );
+    } catch (fallbackError) {
+      this.#reject(fallbackError);
+    }
+  }
+
+  /** The caller's signal aborted. */
+  handleEvent(): void {
+    if (!this.#finish()) return;
+    const reason = this.#callerSignal?.reason;
+    this.#hooks.cancel(this.#generation);
+    this.#abort(reason);
+    this.#reject(reason);
+  }
+
+  /** The call timeout passed. */
+  expire(): void {
+    if (!this.#finish()) return;
+    const { name, errorStacks } = this.#hooks;
+    const timeout = this.#policy.callTimeout ?? 0;
+    const error = new CircuitTimeoutError(name, timeout, errorStacks);
+    this.#hooks.fail(this.#generation, error, this.#policy.slowCallDuration !== null, true);
+    this.#abort(error);
+    this.answer(error);
+  }
+
+  #abort(reason: unknown): void {
+    this.#abortedWith = { reason };
+    this.#controller?.abort(reason);
+  }
+
+  #finish(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.#callerSignal?.removeEventListener('abort', this);
+    return true;
+  }
+
+  #isSlow(): boolean {
+    const { slowCallDuration } = this.#policy;
+    return slowCallDuration !== null && this.#hooks.clock.now() - this.#started >= slowCallDuration;
+  }
+
+  #onValue(value: R): void {
+    if (!this.#finish()) return;
+    const slow = this.#isSlow();
+    const { isResultFailure } = this.#policy;
+    let failed = false;
+    if (isResultFailure !== undefined) {
       try {
-        Promise.resolve(invoke(signal)).then(onValue, onError);
-      } catch (error) {
-        onError(error);
+        failed = isResultFailure(value) === true;
+      } catch (classifierError) {
+        this.#classifierFailed(classifierError, slow);
+        return;
       }
     }
-  });
+    if (failed) this.#hooks.fail(this.#generation, value, slow, false);
+    else this.#hooks.succeed(this.#generation, slow);
+    this.#resolve(value);
+  }
+
+  #onError(error: unknown): void {
+    if (!this.#finish()) return;
+    const slow = this.#isSlow();
+    let verdict: ErrorVerdict;
+    try {
+      verdict = classifyError(this.#policy, error);
+    } catch (classifierError) {
+      this.#classifierFailed(classifierError, slow);
+      return;
+    }
+    if (verdict === 'ignored') {
+      this.#hooks.ignore(this.#generation);
+      this.#reject(error);
+      return;
+    }
+    if (verdict === 'success') {
+      this.#hooks.succeed(this.#generation, slow);
+      this.#reject(error);
+      return;
+    }
+    this.#hooks.fail(this.#generation, error, slow, false);
+    this.answer(error);
+  }
+
+  /** A user classifier threw: the call is a failure with the classifier's error. */
+  #classifierFailed(classifierError: unknown, slow: boolean): void {
+    this.#hooks.fail(this.#generation, classifierError, slow, false);
+    this.#reject(classifierError);
+  }
 }

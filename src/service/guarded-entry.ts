@@ -5,7 +5,12 @@
  * plain path included.
  */
 import { describeValue } from '../machine/options.js';
-import { type GuardedCallHooks, type GuardedCallPolicy, runGuardedCall } from './guarded-call.js';
+import {
+  type GuardedCallHooks,
+  type GuardedCallPolicy,
+  runGuardedCall,
+  type SignalSource,
+} from './guarded-call.js';
 import { type ExecuteContext, NO_POLICY } from './options.js';
 
 type Fallback = GuardedCallPolicy['fallback'];
@@ -45,7 +50,7 @@ function guarded<R>(
   hooks: GuardedCallHooks,
   policy: GuardedCallPolicy | null,
   fn: unknown,
-  invoke: (signal: () => AbortSignal) => R | PromiseLike<R>,
+  invoke: (signal: SignalSource) => R | PromiseLike<R>,
   signal: AbortSignal | undefined,
   fallback: Fallback,
   args: readonly unknown[],
@@ -68,14 +73,14 @@ function guarded<R>(
  * reads it, so a call that never does costs no `AbortController`.
  */
 class LazyExecuteContext implements ExecuteContext {
-  readonly #signal: () => AbortSignal;
+  readonly #source: SignalSource;
 
-  constructor(signal: () => AbortSignal) {
-    this.#signal = signal;
+  constructor(source: SignalSource) {
+    this.#source = source;
   }
 
   get signal(): AbortSignal {
-    return this.#signal();
+    return this.#source.signal();
   }
 }
 
@@ -83,10 +88,7 @@ class LazyExecuteContext implements ExecuteContext {
  * Validates `execute`'s options: the caller's signal (an AbortSignal, or nothing) and the
  * fallback (a function, or nothing).
  */
-export function checkExecuteOptions(options: { signal?: unknown; fallback?: unknown }): {
-  signal: AbortSignal | undefined;
-  fallback: Fallback;
-} {
+export function checkExecuteOptions(options: { signal?: unknown; fallback?: unknown }): void {
   const { signal, fallback } = options ?? {};
   if (
     signal !== undefined &&
@@ -99,5 +101,4 @@ export function checkExecuteOptions(options: { signal?: unknown; fallback?: unkn
   if (fallback !== undefined && typeof fallback !== 'function') {
     throw new TypeError(`fallback must be a function, got ${describeValue(fallback)}`);
   }
-  return { signal: signal as AbortSignal | undefined, fallback: fallback as Fallback };
 }

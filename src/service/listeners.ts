@@ -54,7 +54,8 @@ export type CircuitBreakerEventOf<T extends CircuitBreakerEventType> = Extract<
 type AnyListener = (event: never) => void;
 
 export class BreakerListeners {
-  readonly #byType = new Map<string, Set<AnyListener>>();
+  /** Made on the first `add`: most breakers are never listened to. */
+  #byType: Map<string, Set<AnyListener>> | undefined;
   readonly #name: string;
   readonly #logger: BreakerLogger | undefined;
   /** Listeners of `success`, `failure` and `reject`, the per-call events, counted. */
@@ -75,6 +76,7 @@ export class BreakerListeners {
     if (typeof listener !== 'function') {
       throw new TypeError(`listener must be a function, got ${describeValue(listener)}`);
     }
+    this.#byType ??= new Map();
     let listeners = this.#byType.get(type);
     if (listeners === undefined) {
       listeners = new Set();
@@ -96,7 +98,7 @@ export class BreakerListeners {
 
   /** True when anyone listens to `type`. */
   has(type: CircuitBreakerEventType): boolean {
-    return (this.#byType.get(type)?.size ?? 0) > 0;
+    return (this.#byType?.get(type)?.size ?? 0) > 0;
   }
 
   /**
@@ -104,7 +106,7 @@ export class BreakerListeners {
    * breaker; its error goes to `logger.warn`, or without a logger to `console.error`.
    */
   emit(event: CircuitBreakerEmitted): void {
-    const listeners = this.#byType.get(event.type);
+    const listeners = this.#byType?.get(event.type);
     if (listeners === undefined || listeners.size === 0) return;
     for (const listener of listeners) {
       try {

@@ -310,19 +310,30 @@ export function resolvePolicy(
   options: CircuitBreakerOptions,
   config: CircuitBreakerConfig,
 ): GuardedCallPolicy | null {
-  const policy: GuardedCallPolicy = {
+  const { callTimeout, isFailure, isIgnored, isResultFailure, fallback, retryAfter } =
+    options ?? {};
+  if (
+    callTimeout === undefined &&
+    config.slowCallDuration === null &&
+    isFailure === undefined &&
+    isIgnored === undefined &&
+    isResultFailure === undefined &&
+    fallback === undefined &&
+    retryAfter === undefined
+  ) {
+    return null; // the common case, checked without building anything
+  }
+  return {
     callTimeout:
-      options.callTimeout === undefined
+      callTimeout === undefined
         ? null
-        : checkInteger('callTimeout', options.callTimeout, 1, MAX_TIMEOUT_MS),
+        : checkInteger('callTimeout', callTimeout, 1, MAX_TIMEOUT_MS),
     slowCallDuration: config.slowCallDuration,
-    isFailure: checkFunction('isFailure', options.isFailure),
-    isIgnored: checkFunction('isIgnored', options.isIgnored),
-    isResultFailure: checkFunction('isResultFailure', options.isResultFailure),
-    fallback: checkFunction('fallback', options.fallback),
+    isFailure: checkFunction('isFailure', isFailure),
+    isIgnored: checkFunction('isIgnored', isIgnored),
+    isResultFailure: checkFunction('isResultFailure', isResultFailure),
+    fallback: checkFunction('fallback', fallback),
   };
-  const on = Object.values(policy).some((value) => value !== null && value !== undefined);
-  return on || options.retryAfter !== undefined ? policy : null;
 }
 
 /** Validates `forceOpen`'s options: the `for` period, in ms, or nothing. */

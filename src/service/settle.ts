@@ -93,7 +93,7 @@ export function rejectSoon(error: unknown): Promise<never> {
 }
 
 /** True for a non-promise object or function with a `then` method. */
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     (typeof value === 'object' || typeof value === 'function') &&
     value !== null &&

@@ -62,6 +62,11 @@ export interface StoreLinkHost {
 export interface PendingProbe {
   readonly generation: number;
   readonly ready: Promise<number | typeof TURNED_AWAY>;
+  /**
+   * The call runs now whatever the store answers (`canExecute()` cannot wait): a lease granted
+   * is settled by its outcome as usual; a denial gives nothing back and counts no rejection.
+   */
+  detach(): void;
 }
 
 type TripReason = NonNullable<OutcomeBatch['tripped']>;
@@ -150,23 +155,30 @@ export class StoreLink {
    */
   hold(generation: number): PendingProbe {
     const host = this.#host;
+    let detached = false;
+    const refuse = (): typeof TURNED_AWAY => {
+      if (!detached) this.#refuse(generation);
+      return TURNED_AWAY;
+    };
     const ready = this.#circuit.acquireProbe().then(
-      (decision) => {
+      (decision): number | typeof TURNED_AWAY => {
         if (decision.granted && !this.#disposed) {
           this.#leases.push({ generation, lease: decision.lease });
           return generation;
         }
-        this.#refuse(generation);
+        refuse();
         if (!decision.granted) this.#apply(decision.state);
         return TURNED_AWAY;
       },
-      () => {
-        if (host.state() === 'halfOpen' && !this.#disposed) return generation;
-        this.#refuse(generation);
-        return TURNED_AWAY;
-      },
+      () => (host.state() === 'halfOpen' && !this.#disposed ? generation : refuse()),
     );
-    return { generation, ready: ready.catch(() => TURNED_AWAY) };
+    return {
+      generation,
+      ready: ready.catch((): typeof TURNED_AWAY => TURNED_AWAY),
+      detach: () => {
+        detached = true;
+      },
+    };
   }
 
   /** A probe of `generation` ended: success (`ok`) or failure settles one of its leases. */
