@@ -20,7 +20,7 @@ export default defineConfig({
   },
   sourcemap: true,
   clean: true,
-  target: 'node18',
+  target: 'node20',
   external: ['xstate', 'redis', 'ioredis', '@viz-js/viz', 'prom-client', '@opentelemetry/api'],
   // Errors print as `CircuitOpenError`, not as esbuild's renamed `_CircuitOpenError`.
   keepNames: true,

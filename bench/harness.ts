@@ -61,9 +61,12 @@ function quantile(sorted: readonly number[], q: number): number {
   return a + (b - a) * (at - lo);
 }
 
+/** What the harness needs of a case: its batch size and batch function. */
+export type TimedCase = Pick<Case, 'batch' | 'run' | 'sync'>;
+
 /** Times every case; returns one entry per case, in the order given. */
 export async function timeCases(
-  cases: readonly Case[],
+  cases: readonly TimedCase[],
   options: TimingOptions,
   onRound?: (round: number) => void,
 ): Promise<CaseTiming[]> {
@@ -89,7 +92,7 @@ export async function timeCases(
     );
     const now = () => performance.now();
     for (const index of order) {
-      const c = cases[index] as Case;
+      const c = cases[index] as TimedCase;
       const isAsync = c.sync !== true;
       const measure = isAsync
         ? async () => {

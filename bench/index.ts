@@ -212,7 +212,7 @@ async function main(): Promise<void> {
       sliceMs,
       partial,
       tool: 'tinybench 6, batches timed with overriddenDuration',
-      build: process.env.BENCH_SOURCE === 'src' ? 'src via tsx' : 'tsup bundle (esm, node18)',
+      build: process.env.BENCH_SOURCE === 'src' ? 'src via tsx' : 'tsup bundle (esm, node20)',
       sink: sink.value > 0,
     },
     bare,

@@ -1,6 +1,6 @@
 /**
  * Which build of the library the bench measures. By default the bundle users get: `src/` built
- * with tsup into `node_modules/.cache/xstate-circuit-breaker-bench/` (ESM, target node18, xstate
+ * with tsup into `node_modules/.cache/xstate-circuit-breaker-bench/` (ESM, target node20, xstate
  * external, as `tsup.config.ts` does; a private directory, so a test run rebuilding `dist/` at
  * the same time cannot pull the floor from under the bench). `--src` measures the TypeScript
  * source through tsx instead, whose esbuild transform adds a `__name(fn, ...)` call to every
@@ -33,11 +33,47 @@ export function buildLibrary(): void {
       '--format',
       'esm',
       '--target',
-      'node18',
+      'node20',
       '--external',
       'xstate',
       '--out-dir',
       BUILD_DIR,
+      '--clean',
+      '--silent',
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
+}
+
+/** Where `npm run bench:redis` builds the core and the `/redis` entry. */
+export const REDIS_BUILD_DIR = `${root}node_modules/.cache/xstate-circuit-breaker-bench-redis`;
+
+/**
+ * Builds the core and `xstate-circuit-breaker/redis` as the package ships them (ESM, node20,
+ * xstate and the Redis clients external), for `npm run bench:redis` and its replica processes.
+ */
+export function buildRedisLibrary(): void {
+  execFileSync(
+    process.execPath,
+    [
+      `${root}node_modules/tsup/dist/cli-default.js`,
+      '--entry.index',
+      'src/index.ts',
+      '--entry.redis',
+      'src/redis/index.ts',
+      '--no-config',
+      '--format',
+      'esm',
+      '--target',
+      'node20',
+      '--external',
+      'xstate',
+      '--external',
+      'redis',
+      '--external',
+      'ioredis',
+      '--out-dir',
+      REDIS_BUILD_DIR,
       '--clean',
       '--silent',
     ],

@@ -8,6 +8,7 @@ import { CHROMIUM, CHROMIUM_ARGS } from '../scripts/chromium.js';
 import { type Dashboard, startDashboard } from '../src/dashboard/index.js';
 import { BreakerRegistry } from '../src/index.js';
 import { is, openEvents } from './dashboard-helpers.js';
+import { fakeStoreStatus } from './fake-breaker-source.js';
 import { failTimes } from './helpers.js';
 
 const TOKEN = 'browser-test-token';
@@ -95,6 +96,47 @@ describe('the dashboard in a real browser', () => {
     const origin = new URL(dashboard.url).origin;
     expect(requests.length).toBeGreaterThanOrEqual(2);
     for (const url of requests) expect(new URL(url).origin).toBe(origin);
+  });
+
+  it('badges a breaker with a store as connected or degraded, and no other breaker', async () => {
+    const registry = new BreakerRegistry({ defaults: { failureThreshold: 3 } });
+    const store = fakeStoreStatus(registry.get('payments'), 'connected');
+    registry.get('users');
+    const dashboard = await startDashboard({ registry });
+    cleanups.push(
+      () => registry.dispose(),
+      () => dashboard.close(),
+    );
+    const { page } = await open(dashboard);
+    const payments = page.locator('[data-breaker="payments"]');
+    await page.locator('[data-breaker="payments"][data-store="connected"]').waitFor();
+    const badge = payments.locator('[data-store-status]');
+    await expect(badge.textContent()).resolves.toBe('store connected');
+    await expect(badge.isVisible()).resolves.toBe(true);
+    const users = page.locator('[data-breaker="users"]');
+    await users.waitFor();
+    await expect(users.getAttribute('data-store')).resolves.toBeNull();
+    await expect(users.locator('[data-store-status]').isHidden()).resolves.toBe(true);
+    // The chart's store region lights the breaker's store state: standalone without a store.
+    await users.locator('svg [data-state-node="standalone"][data-active="true"]').waitFor();
+    await payments.locator('svg [data-state-node="connected"][data-active="true"]').waitFor();
+    await expect(
+      payments.locator('svg [data-state-node="standalone"]').getAttribute('data-active'),
+    ).resolves.toBe('false');
+
+    store.set('degraded');
+    const started = Date.now();
+    await page
+      .locator('[data-breaker="payments"][data-store="degraded"]')
+      .waitFor({ timeout: 1_000 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await expect(badge.textContent()).resolves.toBe('store degraded');
+    await expect(badge.getAttribute('title')).resolves.toContain('onStoreUnavailable');
+    await payments.locator('svg [data-state-node="degraded"][data-active="true"]').waitFor();
+    // A degraded store is a badge, not a state: the circuit is still the breaker's own.
+    await expect(payments.getAttribute('data-state')).resolves.toBe('closed');
+    store.set('connected');
+    await page.locator('[data-breaker="payments"][data-store="connected"]').waitFor();
   });
 
   it('admin buttons need the token typed into the token field', async () => {

@@ -7,6 +7,8 @@ import { createActor, createMachine } from 'xstate';
 import { type Dashboard, startDashboard, TRACE_FORMAT } from '../src/dashboard/index.js';
 import { BreakerRegistry } from '../src/index.js';
 import { is, openEvents } from './dashboard-helpers.js';
+import { fakeStoreStatus } from './fake-breaker-source.js';
+import { fakeStore } from './fake-store.js';
 import { failTimes } from './helpers.js';
 
 const TOKEN = 'correct-horse-battery';
@@ -77,6 +79,37 @@ describe('startDashboard options', () => {
 });
 
 describe('the HTTP contract', () => {
+  it('reports each breaker store status, and pushes a change when the store reports it', async () => {
+    const registry = new BreakerRegistry();
+    const store = fakeStoreStatus(registry.get('shared'), 'connected');
+    registry.get('local');
+    const dashboard = await startDashboard({ registry });
+    cleanups.push(
+      () => registry.dispose(),
+      () => dashboard.close(),
+    );
+    const list = (await (await fetch(new URL('/api/breakers', dashboard.url))).json()) as Array<{
+      name: string;
+      storeStatus: unknown;
+    }>;
+    expect(list.map((b) => [b.name, b.storeStatus])).toEqual([
+      ['shared', 'connected'],
+      ['local', null],
+    ]);
+    // The dashboard listens to the store's status (one listener), so a change needs no poll.
+    expect(store.listenerCount).toBe(1);
+    const events = await openEvents(dashboard.url);
+    cleanups.push(() => events.close());
+    await events.next(is('breaker', (m) => m.name === 'shared' && m.storeStatus === 'connected'));
+    store.set('degraded');
+    const pushed = await events.next(
+      is('breaker', (m) => m.name === 'shared' && m.storeStatus === 'degraded'),
+    );
+    expect(pushed.state).toBe('closed');
+    await dashboard.close();
+    expect(store.listenerCount).toBe(0);
+  });
+
   it('serves the page and its script from itself, with a same-origin policy', async () => {
     const { dashboard } = await live();
     const page = await fetch(dashboard.url);
@@ -95,7 +128,23 @@ describe('the HTTP contract', () => {
     expect((await fetch(dashboard.url, { method: 'DELETE' })).status).toBe(405);
   });
 
-  it('GET /api/breakers lists name, state, stats, metrics and lastTransition', async () => {
+  it('pushes the store status of a breaker made with the store option', async () => {
+    const { store, circuit } = fakeStore();
+    const registry = new BreakerRegistry();
+    registry.get('payments', { store });
+    const dashboard = await startDashboard({ registry });
+    cleanups.push(
+      () => registry.dispose(),
+      () => dashboard.close(),
+    );
+    const events = await openEvents(dashboard.url);
+    cleanups.push(() => events.close());
+    await events.next(is('breaker', (m) => m.name === 'payments' && m.storeStatus === 'connected'));
+    circuit().setStatus('degraded');
+    await events.next(is('breaker', (m) => m.name === 'payments' && m.storeStatus === 'degraded'));
+  });
+
+  it('GET /api/breakers lists name, state, stats, metrics, lastTransition and storeStatus', async () => {
     const { registry, dashboard } = await live();
     await failTimes(registry.get('users'), 2);
     registry.get('orders');
@@ -107,7 +156,7 @@ describe('the HTTP contract', () => {
       ['orders', 'closed'],
     ]);
     expect(Object.keys(list[0] ?? {}).sort()).toEqual(
-      ['lastTransition', 'metrics', 'name', 'state', 'stats'].sort(),
+      ['lastTransition', 'metrics', 'name', 'state', 'stats', 'storeStatus'].sort(),
     );
     expect(list[0]?.stats).toMatchObject({ totalFailures: 2, timesOpened: 1 });
     expect(list[0]?.lastTransition).toMatchObject({

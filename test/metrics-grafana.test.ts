@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { registerPrometheusMetrics } from '../src/metrics/prometheus.js';
+import { fakeStoreStatus } from './fake-breaker-source.js';
 import { failTimes, ok, settle, simulated } from './helpers.js';
 import { parseExposition } from './prometheus-text.js';
 
@@ -25,6 +26,7 @@ const dashboard = JSON.parse(
 async function emitted(): Promise<{ names: Set<string>; labels: Set<string> }> {
   const register = new Registry();
   const { breaker, clock } = simulated({ name: 'all', failureThreshold: 1, resetTimeout: 10 });
+  fakeStoreStatus(breaker, 'degraded');
   Object.assign(breaker, {
     getMetrics: () => ({
       failureRate: 0.1,

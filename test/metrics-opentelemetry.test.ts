@@ -13,7 +13,7 @@ import {
   registerOpenTelemetryMetrics,
 } from '../src/metrics/opentelemetry.js';
 import { BREAKER_STATES, registerPrometheusMetrics } from '../src/metrics/prometheus.js';
-import { FakeBreakerSource } from './fake-breaker-source.js';
+import { FakeBreakerSource, fakeStoreStatus } from './fake-breaker-source.js';
 import { deferred, failTimes, ok, settle, simulated } from './helpers.js';
 import { parseExposition, sampleValue } from './prometheus-text.js';
 
@@ -199,6 +199,31 @@ describe('registerOpenTelemetryMetrics', () => {
         (p) => p.attributes['circuit_breaker.name'],
       ),
     ).toEqual(['b']);
+  });
+
+  it('observes store.connected for breakers with a store, as Prometheus reports it', async () => {
+    const { meter, collect } = otel(AggregationTemporality.DELTA);
+    const register = new Registry();
+    const { breaker: local } = breakerOn('local');
+    const { breaker: shared } = breakerOn('shared');
+    const store = fakeStoreStatus(shared, 'degraded');
+    disposers.push(registerOpenTelemetryMetrics({ breakers: [local, shared], meter }));
+    disposers.push(registerPrometheusMetrics({ breakers: [local, shared], register }));
+
+    const read = async () => {
+      const metrics = await collect();
+      const text = parseExposition(await register.metrics());
+      return {
+        otel: points(metrics, 'circuit_breaker.store.connected').map((p) => [
+          p.attributes['circuit_breaker.name'],
+          p.value,
+        ]),
+        prometheus: sampleValue(text, 'circuit_breaker_store_connected', { name: 'shared' }),
+      };
+    };
+    expect(await read()).toEqual({ otel: [['shared', 0]], prometheus: 0 });
+    store.set('connected');
+    expect(await read()).toEqual({ otel: [['shared', 1]], prometheus: 1 });
   });
 
   it('follows a source and stops observing on unregister', async () => {

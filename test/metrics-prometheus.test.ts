@@ -5,7 +5,7 @@ import {
   CALL_OUTCOMES,
   registerPrometheusMetrics,
 } from '../src/metrics/prometheus.js';
-import { FakeBreakerSource } from './fake-breaker-source.js';
+import { FakeBreakerSource, fakeStoreStatus } from './fake-breaker-source.js';
 import { boom, deferred, failTimes, ok, settle, simulated } from './helpers.js';
 import { parseExposition, sampleValue, select } from './prometheus-text.js';
 
@@ -171,6 +171,41 @@ describe('registerPrometheusMetrics', () => {
     expect(stateOf(text, 'later')).toEqual(['open']);
   });
 
+  it('reports store_connected 1/0 for breakers with a store only, following a source', async () => {
+    const register = new Registry();
+    const { breaker: local } = breakerOn('local');
+    const { breaker: shared } = breakerOn('shared');
+    const store = fakeStoreStatus(shared, 'connected');
+    const source = new FakeBreakerSource([local, shared]);
+    disposers.push(registerPrometheusMetrics({ breakers: source, register }));
+
+    let text = await scrape(register);
+    expect(text.types.get('circuit_breaker_store_connected')).toBe('gauge');
+    expect(select(text, 'circuit_breaker_store_connected')).toEqual([
+      expect.objectContaining({ labels: { name: 'shared' }, value: 1 }),
+    ]);
+    store.set('degraded');
+    text = await scrape(register);
+    expect(sampleValue(text, 'circuit_breaker_store_connected', { name: 'shared' })).toBe(0);
+    // The breaker itself still reports: degraded means deciding locally, not gone.
+    expect(stateOf(text, 'shared')).toEqual(['closed']);
+
+    const { breaker: later } = breakerOn('later');
+    fakeStoreStatus(later, 'degraded');
+    source.add(later);
+    store.set('connected');
+    text = await scrape(register);
+    expect(
+      select(text, 'circuit_breaker_store_connected').map((s) => [s.labels.name, s.value]),
+    ).toEqual([
+      ['shared', 1],
+      ['later', 0],
+    ]);
+    source.remove(shared);
+    text = await scrape(register);
+    expect(select(text, 'circuit_breaker_store_connected', { name: 'shared' })).toEqual([]);
+  });
+
   it('reports one breaker per name, and a removed breaker not watched is ignored', async () => {
     const register = new Registry();
     const { breaker: a } = breakerOn('same');
@@ -189,7 +224,7 @@ describe('registerPrometheusMetrics', () => {
     const { breaker } = breakerOn('users');
     const source = new FakeBreakerSource([breaker]);
     const unregister = registerPrometheusMetrics({ breakers: source, register, durations: true });
-    expect(register.getMetricsAsArray()).toHaveLength(12);
+    expect(register.getMetricsAsArray()).toHaveLength(13);
     expect(Object.hasOwn(breaker, 'call')).toBe(true);
 
     unregister();
@@ -224,7 +259,7 @@ describe('registerPrometheusMetrics', () => {
     const before = global.getMetricsAsArray().length;
     const { breaker } = breakerOn('global');
     const unregister = registerPrometheusMetrics({ breakers: [breaker], prefix: 'globaltest_' });
-    expect(global.getMetricsAsArray().length).toBe(before + 11);
+    expect(global.getMetricsAsArray().length).toBe(before + 12);
     expect(global.getSingleMetric('process_cpu_user_seconds_total')).toBeUndefined();
     unregister();
     expect(global.getMetricsAsArray().length).toBe(before);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DURATION_BUCKETS, resolveDurations, timeCalls } from '../src/metrics/durations.js';
 import { readBreakerSignals, TransitionCounter } from '../src/metrics/signals.js';
+import { onStoreStatus, storeStatusOf } from '../src/metrics/store-status.js';
+import { fakeStoreStatus } from './fake-breaker-source.js';
+import { fakeStore } from './fake-store.js';
 import { failTimes, ok, settle, simulated } from './helpers.js';
 
 describe('readBreakerSignals', () => {
@@ -42,6 +45,47 @@ describe('readBreakerSignals', () => {
       bufferedCalls: 3,
       notPermittedCalls: null,
     });
+  });
+});
+
+describe('store status', () => {
+  it('is null without a store, and follows the breaker with one', () => {
+    const { breaker } = simulated({ name: 'shared' });
+    expect(readBreakerSignals(breaker).storeStatus).toBeNull();
+    const seen: string[] = [];
+    expect(onStoreStatus(breaker, (status) => seen.push(status))).toBeTypeOf('function');
+    const store = fakeStoreStatus(breaker, 'connected');
+    expect(storeStatusOf(breaker)).toBe('connected');
+    const stop = onStoreStatus(breaker, (status) => seen.push(status));
+    store.set('degraded');
+    expect(readBreakerSignals(breaker).storeStatus).toBe('degraded');
+    store.set('connected');
+    stop();
+    store.set('degraded');
+    expect(seen).toEqual(['degraded', 'connected']);
+    expect(store.listenerCount).toBe(0);
+  });
+
+  it('follows a real breaker on a store: its storeStatus and storeStatus events', () => {
+    const { store, circuit } = fakeStore();
+    const { breaker } = simulated({ name: 'payments', store });
+    const seen: string[] = [];
+    const stop = onStoreStatus(breaker, (status) => seen.push(status));
+    expect(readBreakerSignals(breaker).storeStatus).toBe('connected');
+    circuit().setStatus('degraded');
+    expect(readBreakerSignals(breaker).storeStatus).toBe('degraded');
+    circuit().setStatus('connected');
+    expect(seen).toEqual(['degraded', 'connected']);
+    stop();
+    breaker.dispose();
+  });
+
+  it('reads anything but connected or degraded as no store', () => {
+    const { breaker } = simulated();
+    for (const value of [undefined, null, 'standalone', 1]) {
+      Object.defineProperty(breaker, 'storeStatus', { configurable: true, value });
+      expect(storeStatusOf(breaker)).toBeNull();
+    }
   });
 });
 

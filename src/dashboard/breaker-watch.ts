@@ -1,4 +1,5 @@
 import type { StateTransition, TripFigures } from '../machine/types.js';
+import { onStoreStatus, storeStatusOf } from '../metrics/store-status.js';
 import type { CircuitBreaker } from '../service/circuit-breaker.js';
 import type { BreakerView } from './protocol.js';
 
@@ -7,8 +8,8 @@ export const TIMELINE_LENGTH = 20;
 
 /**
  * One breaker as the dashboard watches it: its `stateChange` events (never per-call events,
- * which would make every call an XState event), its timeline, and the last view sent, so a poll
- * pushes only what changed.
+ * which would make every call an XState event), its `storeStatus` events when it has a store,
+ * its timeline, and the last view sent, so a poll pushes only what changed.
  */
 export class BreakerWatch {
   readonly breaker: CircuitBreaker;
@@ -23,6 +24,7 @@ export class BreakerWatch {
     breaker: CircuitBreaker,
     chart: string | null,
     onTransition: (watch: BreakerWatch, transition: StateTransition) => void,
+    onStoreChange: (watch: BreakerWatch) => void = () => {},
   ) {
     this.breaker = breaker;
     this.#chart = chart;
@@ -36,6 +38,8 @@ export class BreakerWatch {
         if (this.#transitions.length > TIMELINE_LENGTH) this.#transitions.shift();
         onTransition(this, transition);
       }),
+      // A store going away (or coming back) shows at once rather than at the next poll.
+      onStoreStatus(breaker, () => onStoreChange(this)),
     ];
   }
 
@@ -55,6 +59,7 @@ export class BreakerWatch {
       retryAt: retryIn === null ? null : Date.now() + retryIn,
       chart: this.#chart,
       transitions: [...this.#transitions],
+      storeStatus: storeStatusOf(breaker),
     };
   }
 

@@ -118,11 +118,16 @@ export class DashboardHub {
   #watch(breaker: CircuitBreaker): void {
     if (this.#watches.has(breaker.name)) return;
     try {
-      const watch = new BreakerWatch(breaker, this.#breakerChart?.key ?? null, (_, transition) => {
-        this.#publish({ type: 'transition', name: breaker.name, ...transition });
-        // Read the stats after the machine has finished this step, not from inside it.
-        this.#refreshSoon();
-      });
+      const watch = new BreakerWatch(
+        breaker,
+        this.#breakerChart?.key ?? null,
+        (_, transition) => {
+          this.#publish({ type: 'transition', name: breaker.name, ...transition });
+          // Read the stats after the machine has finished this step, not from inside it.
+          this.#refreshSoon();
+        },
+        () => this.#refreshSoon(),
+      );
       this.#watches.set(breaker.name, watch);
     } catch {
       // A breaker disposed behind the registry's back cannot be watched; it is skipped.

@@ -31,8 +31,8 @@ export interface TransitionView {
 }
 
 /**
- * Everything a breaker card shows; `name`, `state`, `stats`, `metrics` and `lastTransition` are
- * also one element of `GET /api/breakers`.
+ * Everything a breaker card shows; `name`, `state`, `stats`, `metrics`, `lastTransition` and
+ * `storeStatus` are also one element of `GET /api/breakers`.
  *
  * @example
  * ```ts
@@ -59,6 +59,11 @@ export interface BreakerView {
   chart: string | null;
   /** The last transitions, oldest first. */
   transitions: TransitionView[];
+  /**
+   * The link to the shared-state store of a breaker with a `store`: `connected` or `degraded`;
+   * null for a breaker without one (and in traces recorded before stores existed).
+   */
+  storeStatus: 'connected' | 'degraded' | null;
 }
 
 /**

@@ -134,12 +134,13 @@ export function route(request: IncomingMessage, response: ServerResponse, contex
       return sendJson(
         response,
         200,
-        context.hub.views().map(({ name, state, stats, metrics, lastTransition }) => ({
+        context.hub.views().map(({ name, state, stats, metrics, lastTransition, storeStatus }) => ({
           name,
           state,
           stats,
           metrics,
           lastTransition,
+          storeStatus,
         })),
       );
     case '/api/events':

@@ -133,6 +133,13 @@ export const OPENTELEMETRY_INSTRUMENTS = {
     attributes: [],
     description: 'Estimated cost given to recordCost, in US dollars',
   },
+  'circuit_breaker.store.connected': {
+    kind: 'gauge',
+    unit: '1',
+    attributes: [],
+    description:
+      'Whether the breaker reaches its shared-state store (1) or decides without it (0); only observed for breakers with a store',
+  },
   'circuit_breaker.call.duration': {
     kind: 'histogram',
     unit: 's',
@@ -202,6 +209,7 @@ export function registerOpenTelemetryMetrics(options: OpenTelemetryMetricsOption
   const transitionsCounter = counter('circuit_breaker.transitions');
   const tokens = counter('circuit_breaker.tokens');
   const cost = counter('circuit_breaker.cost');
+  const storeConnected = gauge('circuit_breaker.store.connected');
   const observables: Observable[] = [
     state,
     calls,
@@ -214,6 +222,7 @@ export function registerOpenTelemetryMetrics(options: OpenTelemetryMetricsOption
     transitionsCounter,
     tokens,
     cost,
+    storeConnected,
   ];
   const histogram: Histogram | undefined = timing
     ? meter.createHistogram('circuit_breaker.call.duration', {
@@ -288,6 +297,9 @@ export function registerOpenTelemetryMetrics(options: OpenTelemetryMetricsOption
       result.observe(tokens, s.inputTokens, { ...name, 'circuit_breaker.token.type': 'input' });
       result.observe(tokens, s.outputTokens, { ...name, 'circuit_breaker.token.type': 'output' });
       result.observe(cost, s.costUsd, name);
+      if (s.storeStatus !== null) {
+        result.observe(storeConnected, +(s.storeStatus === 'connected'), name);
+      }
     }
   };
   meter.addBatchObservableCallback(callback, observables);

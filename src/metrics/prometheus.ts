@@ -69,6 +69,7 @@ export const PROMETHEUS_METRIC_NAMES = [
   'transitions_total',
   'tokens_total',
   'cost_usd_total',
+  'store_connected',
   'call_duration_seconds',
 ] as const;
 
@@ -272,6 +273,13 @@ export function registerPrometheusMetrics(options: PrometheusMetricsOptions): ()
         for (const s of read()) this.inc({ name: s.name }, s.costUsd);
       },
     }),
+    windowGauge(
+      `${prefix}store_connected`,
+      'Whether the breaker reaches its shared-state store (1) or decides without it (0); only for breakers with a store.',
+      registers,
+      read,
+      (s) => (s.storeStatus === null ? null : +(s.storeStatus === 'connected')),
+    ),
   ];
   if (histogram) metrics.push(histogram);
   // None of these names was taken before (checked above), so whatever holds them now is ours.
@@ -290,7 +298,7 @@ export function registerPrometheusMetrics(options: PrometheusMetricsOptions): ()
   };
 }
 
-/** A gauge of one window figure per breaker, left out for breakers where it is null. */
+/** A gauge of one figure per breaker, left out for breakers where it is null. */
 function windowGauge(
   name: string,
   help: string,

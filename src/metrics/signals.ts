@@ -6,6 +6,7 @@
  */
 import { CIRCUIT_STATES, type CircuitState } from '../machine/types.js';
 import type { CircuitBreaker } from '../service/circuit-breaker.js';
+import { type BreakerStoreStatus, storeStatusOf } from './store-status.js';
 
 /**
  * Every state a breaker can be in, so a state gauge lists all of them (1 for the current one).
@@ -72,6 +73,8 @@ export interface BreakerSignals {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
+  /** The link to the shared-state store: `connected`, `degraded`, or null without a store. */
+  storeStatus: BreakerStoreStatus;
 }
 
 /**
@@ -109,6 +112,7 @@ export function readBreakerSignals(breaker: CircuitBreaker): BreakerSignals {
     inputTokens: stats.totalInputTokens,
     outputTokens: stats.totalOutputTokens,
     costUsd: stats.totalEstimatedCost,
+    storeStatus: storeStatusOf(breaker),
   };
 }
 

@@ -153,7 +153,9 @@ export function dashboardClient(): void {
   function newBreakerCard(name: string): HTMLElement {
     const card = element('article', { class: 'card', 'data-breaker': name });
     const header = element('header');
-    header.append(element('h2', {}, name), element('span', { class: 'state' }));
+    const store = element('span', { class: 'store', 'data-store-status': '' });
+    store.hidden = true;
+    header.append(element('h2', {}, name), store, element('span', { class: 'state' }));
     const admin = element('div', { class: 'admin' });
     for (const [action, label] of [
       ['forceOpen', 'Force open'],
@@ -277,7 +279,25 @@ export function dashboardClient(): void {
     }
     card.setAttribute('data-state', view.state);
     (card.querySelector('.state') as HTMLElement).textContent = view.state;
-    highlight(showChart(card, view.chart), [view.state], view.lastTransition);
+    // A breaker with a store: a badge, and its state in the chart's store region.
+    const storeStatus = view.storeStatus ?? null;
+    const badge = card.querySelector('.store') as HTMLElement;
+    badge.hidden = storeStatus === null;
+    badge.setAttribute('data-store-status', storeStatus ?? '');
+    badge.textContent = storeStatus === null ? '' : `store ${storeStatus}`;
+    badge.title =
+      storeStatus === 'degraded'
+        ? 'the shared-state store is unreachable: this replica decides as onStoreUnavailable says'
+        : storeStatus === 'connected'
+          ? 'shares its circuit with every replica through the store'
+          : '';
+    if (storeStatus === null) card.removeAttribute('data-store');
+    else card.setAttribute('data-store', storeStatus);
+    highlight(
+      showChart(card, view.chart),
+      [view.state, storeStatus ?? 'standalone'],
+      view.lastTransition,
+    );
     const list = card.querySelector('.counters') as HTMLElement;
     list.replaceChildren(
       ...counters(view).flatMap(([label, value, fill]) => {

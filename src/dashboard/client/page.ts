@@ -37,6 +37,10 @@ h3.section { margin: 8px 16px 0; font-size: 13px; text-transform: uppercase; col
 .card > header { display: flex; justify-content: space-between; align-items: baseline; gap: 8px; }
 .card h2 { font-size: 15px; margin: 0; overflow-wrap: anywhere; }
 .card .state { font-weight: 600; }
+.card .store { margin-left: auto; font-size: 12px; padding: 1px 8px; border-radius: 10px;
+  background: #e3f2e8; color: #1f6b3c; white-space: nowrap; }
+.card .store[hidden] { display: none; }
+.card .store[data-store-status="degraded"] { background: #fdecea; color: #b3261e; font-weight: 600; }
 .chart svg { width: 100%; height: auto; max-height: 320px; }
 .chart [data-active="true"] > path, .chart [data-active="true"] > polygon,
 .chart [data-active="true"] > ellipse { fill: #ffe08a; stroke: #b26a00; stroke-width: 2.5px; }
