@@ -1,4 +1,5 @@
 import { CircuitBreaker, type CircuitBreakerOptions } from '../service/circuit-breaker.js';
+import { resolveStoreSetup } from '../service/options.js';
 import { describeValue } from '../validate.js';
 
 /**
@@ -98,8 +99,11 @@ export class BreakerRegistry implements Iterable<CircuitBreaker> {
         throw new TypeError(`defaults.${key} is per breaker: pass it to get(name, options)`);
       }
     }
-    // Validate now rather than at the first get(), far from where the mistake was made.
-    new CircuitBreaker(defaults).dispose();
+    // Validate now rather than at the first get(), far from where the mistake was made. The
+    // store options apart: a trial breaker on the store would claim a shared circuit of its own.
+    const { store, probeLease, quorum, ...local } = defaults;
+    resolveStoreSetup({ store, probeLease, quorum, name: 'defaults' });
+    new CircuitBreaker(local).dispose();
     this.#defaults = { ...defaults };
   }
 
