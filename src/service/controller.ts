@@ -15,16 +15,16 @@ import type {
   CircuitBreakerEvent,
   CircuitState,
 } from '../machine/types.js';
-import { describeValue, isTimerDelay } from '../validate.js';
 import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
 import type { ResetTimeoutFunction } from './backoff.js';
 import { type BreakerClock, remainingWithin, systemClock } from './clock.js';
-import { DeadlineQueue } from './deadlines.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
 import { OutcomeFold } from './fold.js';
 import { type GuardedCallHooks, TURNED_AWAY } from './guarded-call.js';
+import { guardHooksOf } from './guarded-entry.js';
 import { BreakerListeners } from './listeners.js';
 import type { BreakerLogger } from './logger.js';
+import { retryAfterAnswer } from './retry-after.js';
 import type { ServiceSetup } from './setup.js';
 import type { PersistedBreakerState } from './snapshot.js';
 import type { PendingProbe, StoreLink } from './store-link.js';
@@ -67,9 +67,6 @@ export class BreakerController {
    * be stale: nothing is folded, and an admission that needs the machine's answer is turned away.
    */
   #busy = 0;
-  /** The machine's events of the event being processed, handed to listeners once it is done. */
-  readonly #pending: CircuitBreakerEmitted[] = [];
-  #delivering = false;
   readonly #fold = new OutcomeFold();
   #hooks: GuardedCallHooks | undefined;
   /** The link to a shared store (the `store` option), or undefined. */
@@ -161,8 +158,8 @@ export class BreakerController {
     });
     this.#actor = actor;
     const relay = actor.on('*', (event) => {
-      this.#pending.push(event);
-      if (this.#busy === 0) this.#deliver();
+      this.listeners.hold(event);
+      if (this.#busy === 0) this.listeners.deliver();
     });
     const unsubscribes = [() => relay.unsubscribe()];
     if (this.#logger) unsubscribes.push(logTransitions(actor, this.name, this.#logger));
@@ -172,28 +169,9 @@ export class BreakerController {
     return actor;
   }
 
-  /**
-   * Hands the machine's pending events to the listeners, in order. They run after the machine
-   * is done, so a listener that records an outcome or reads the stats sees the machine as it is
-   * (and its own outcome), and one that admits a call gets a real answer.
-   */
-  #deliver(): void {
-    if (this.#delivering) return; // the outer loop picks up what a listener caused
-    this.#delivering = true;
-    const pending = this.#pending;
-    try {
-      for (let i = 0; i < pending.length; i++)
-        this.listeners.emit(pending[i] as CircuitBreakerEmitted);
-    } finally {
-      pending.length = 0;
-      this.#delivering = false;
-    }
-  }
-
-  /** A per-call event of a folded outcome: now, or after machine events still to be delivered. */
+  /** A per-call event of a folded outcome, in order with the machine's own events. */
   #announce(event: CircuitBreakerEmitted): void {
-    if (this.#delivering || this.#busy > 0) this.#pending.push(event);
-    else this.listeners.emit(event);
+    this.listeners.announce(event, this.#busy > 0);
   }
 
   /** The machine's context, or the one it would start with while there is no actor yet. */
@@ -351,7 +329,10 @@ export class BreakerController {
   fail(generation: number, error: unknown, slow = false, timeout = false): void {
     if (this.disposed) return;
     const at = this.clock.now();
-    const retryAfter = this.#retryAfter === undefined ? undefined : this.#askRetryAfter(error);
+    const retryAfter =
+      this.#retryAfter === undefined
+        ? undefined
+        : retryAfterAnswer(this.#retryAfter, error, this.name, this.#logger);
     if (this.#fast && this.#busy === 0 && retryAfter === undefined) {
       const fold = this.#fold;
       const snapshot = this.#actor?.getSnapshot();
@@ -404,29 +385,6 @@ export class BreakerController {
     if (!this.disposed) this.#fold.fallbacks += 1;
   }
 
-  /**
-   * The `retryAfter` option's answer for `error`: whole ms in 0 … 2^31-1, or undefined. Any
-   * other answer, or a throw, is reported through the logger and treated as no answer, so a
-   * bad classifier never stops a call from being counted.
-   */
-  #askRetryAfter(error: unknown): number | undefined {
-    let answer: unknown;
-    try {
-      answer = this.#retryAfter?.(error);
-    } catch (thrown) {
-      this.#logger?.warn(
-        `circuit_breaker_bad_retry_after name=${this.name} retryAfter threw ${String(thrown)}`,
-      );
-      return undefined;
-    }
-    if (answer === undefined) return undefined;
-    if (isTimerDelay(answer)) return answer;
-    this.#logger?.warn(
-      `circuit_breaker_bad_retry_after name=${this.name} retryAfter returned ${describeValue(answer)}`,
-    );
-    return undefined;
-  }
-
   /** Sends an event to the machine, folding the local tally in first. */
   send(event: CircuitBreakerEvent): void {
     const actor = this.host();
@@ -457,7 +415,7 @@ export class BreakerController {
         this.#folding = context.generation;
       }
     }
-    if (this.#pending.length > 0) this.#deliver();
+    if (this.listeners.holding) this.listeners.deliver();
   }
 
   /**
@@ -486,22 +444,7 @@ export class BreakerController {
 
   /** What guarded calls (per-call policies) need from the breaker, made on first use. */
   guardHooks(): GuardedCallHooks {
-    this.#hooks ??= {
-      name: this.name,
-      clock: this.clock,
-      errorStacks: this.errorStacks,
-      admit: () => {
-        this.assertLive();
-        return this.admit();
-      },
-      openError: () => this.openError(),
-      succeed: (generation, slow) => this.succeed(generation, slow),
-      fail: (generation, error, slow, timeout) => this.fail(generation, error, slow, timeout),
-      ignore: (generation) => this.ignore(generation),
-      cancel: (generation) => this.cancel(generation),
-      fellBack: () => this.fellBack(),
-      deadlines: new DeadlineQueue(this.clock),
-    };
+    this.#hooks ??= guardHooksOf(this);
     return this.#hooks;
   }
 

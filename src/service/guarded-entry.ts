@@ -5,6 +5,8 @@
  * plain path included.
  */
 import { describeValue } from '../validate.js';
+import type { BreakerController } from './controller.js';
+import { DeadlineQueue } from './deadlines.js';
 import {
   type GuardedCallHooks,
   type GuardedCallPolicy,
@@ -101,4 +103,24 @@ export function checkExecuteOptions(options: { signal?: unknown; fallback?: unkn
   if (fallback !== undefined && typeof fallback !== 'function') {
     throw new TypeError(`fallback must be a function, got ${describeValue(fallback)}`);
   }
+}
+
+/** What guarded calls need from the breaker, as hooks into its controller. */
+export function guardHooksOf(core: BreakerController): GuardedCallHooks {
+  return {
+    name: core.name,
+    clock: core.clock,
+    errorStacks: core.errorStacks,
+    admit: () => {
+      core.assertLive();
+      return core.admit();
+    },
+    openError: () => core.openError(),
+    succeed: (generation, slow) => core.succeed(generation, slow),
+    fail: (generation, error, slow, timeout) => core.fail(generation, error, slow, timeout),
+    ignore: (generation) => core.ignore(generation),
+    cancel: (generation) => core.cancel(generation),
+    fellBack: () => core.fellBack(),
+    deadlines: new DeadlineQueue(core.clock),
+  };
 }

@@ -61,6 +61,9 @@ export class BreakerListeners {
   readonly #logger: BreakerLogger | undefined;
   /** Listeners of `success`, `failure` and `reject`, the per-call events, counted. */
   perCall = 0;
+  /** The machine's events of the step in progress, handed over once it is done. */
+  #held: CircuitBreakerEmitted[] | undefined;
+  #delivering = false;
 
   constructor(name: string, logger: BreakerLogger | undefined) {
     this.#name = name;
@@ -116,5 +119,43 @@ export class BreakerListeners {
         reportListenerError(this.#logger, this.#name, event.type, error);
       }
     }
+  }
+
+  /** Keeps a machine event until its step is done (see {@link BreakerListeners.deliver}). */
+  hold(event: CircuitBreakerEmitted): void {
+    this.#held ??= [];
+    this.#held.push(event);
+  }
+
+  /** True while machine events wait to be delivered. */
+  get holding(): boolean {
+    return this.#held !== undefined && this.#held.length > 0;
+  }
+
+  /**
+   * Hands the held events to the listeners, in order. They run after the machine is done, so a
+   * listener that records an outcome or reads the stats sees the machine as it is (and its own
+   * outcome), and one that admits a call gets a real answer. Events a listener causes are held
+   * behind the rest and delivered by the same loop.
+   */
+  deliver(): void {
+    const held = this.#held;
+    if (this.#delivering || held === undefined) return;
+    this.#delivering = true;
+    try {
+      for (let i = 0; i < held.length; i++) this.emit(held[i] as CircuitBreakerEmitted);
+    } finally {
+      held.length = 0;
+      this.#delivering = false;
+    }
+  }
+
+  /**
+   * A per-call event the service emits itself: now, or behind the machine events still held
+   * (`machineBusy`: the machine is in a step whose events are not out yet).
+   */
+  announce(event: CircuitBreakerEmitted, machineBusy: boolean): void {
+    if (this.#delivering || machineBusy) this.hold(event);
+    else this.emit(event);
   }
 }
