@@ -1,0 +1,83 @@
+import { instance } from '@viz-js/viz';
+import { XMLValidator } from 'fast-xml-parser';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+import type { AnyStateMachine } from 'xstate';
+import * as xstate from 'xstate';
+import { toDot, toMermaid, toScxml, toStatelyCode } from '../src/diagram/index.js';
+import { atomicMachine, cornersMachine, widthMachine } from './fixtures/edge-machines.js';
+
+const corners: Array<[string, AnyStateMachine]> = [
+  ['corners', cornersMachine],
+  ['atomic', atomicMachine],
+  ['width', widthMachine],
+];
+
+/** Transpiles generated Stately code and evaluates it with the real `xstate`. */
+function evaluateStately(code: string): AnyStateMachine {
+  const js = ts.transpileModule(code, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
+  const exports: { machine?: AnyStateMachine } = {};
+  const require = (id: string): unknown => {
+    if (id !== 'xstate') throw new Error(`unexpected import ${id}`);
+    return xstate;
+  };
+  new Function('require', 'exports', js)(require, exports);
+  if (!exports.machine) throw new Error('no machine exported');
+  return exports.machine;
+}
+
+describe('exporters on corner cases', () => {
+  it.each(corners)('recreate the same statechart from the Stately code (%s)', (_name, machine) => {
+    const code = toStatelyCode(machine);
+    const copy = evaluateStately(code);
+    expect(toMermaid(copy, { actions: true })).toBe(toMermaid(machine, { actions: true }));
+    expect(toDot(copy, { actions: true })).toBe(toDot(machine, { actions: true }));
+    expect(toScxml(copy)).toBe(toScxml(machine));
+    expect(toStatelyCode(copy)).toBe(code);
+  });
+
+  it.each(corners)('write well-formed SCXML and DOT that Graphviz draws (%s)', async (_n, m) => {
+    expect(XMLValidator.validate(toScxml(m))).toBe(true);
+    const viz = await instance();
+    for (const options of [{}, { actions: true }]) {
+      const result = viz.render(toDot(m, options), { format: 'svg' });
+      expect(result.errors).toEqual([]);
+      expect(result.status).toBe('success');
+    }
+  });
+
+  // XState reads a bare string in an `after` list as a transition without a target (it does
+  // for `on`), so the Stately code of this machine loses the edge to `c`. When the exporter
+  // writes `{ target: 'c' }` there, this test fails: turn it into a plain round-trip test.
+  it.fails('keeps the target of a plain transition listed after a guarded one on a delay', () => {
+    const machine = xstate.createMachine({
+      id: 'delays',
+      initial: 'a',
+      states: {
+        a: { after: { 500: [{ target: 'b', guard: 'quick' }, { target: 'c' }] } },
+        b: {},
+        c: {},
+      },
+    });
+    expect(toMermaid(evaluateStately(toStatelyCode(machine)))).toBe(toMermaid(machine));
+  });
+
+  it('keeps a Stately config on one line up to 100 characters with its comma, and no further', () => {
+    const all = toStatelyCode(widthMachine).split('\n');
+    const fits = all.find((line) => line.trimStart().startsWith('fits: '));
+    expect(fits).toBe(`    fits: { description: '${'x'.repeat(70)}' },`);
+    expect(fits).toHaveLength(100);
+    const wraps = all.indexOf('    wraps: {');
+    expect(wraps).toBeGreaterThan(-1);
+    expect(all[wraps + 1]).toBe(`      description: '${'x'.repeat(70)}',`);
+    expect(all[wraps + 2]).toBe('    },');
+  });
+
+  it('draws a machine without states as an empty diagram with no start edge', () => {
+    expect(toMermaid(atomicMachine)).toBe('stateDiagram-v2\n');
+    expect(toDot(atomicMachine)).not.toContain('->');
+    expect(toScxml(atomicMachine)).toContain('<state id="_9_lives"/>');
+  });
+});
