@@ -132,12 +132,11 @@ const descriptionOf = (value: unknown): string | undefined =>
 
 /** Resolves a history state's default `target` (relative to its parent, or `#id`). */
 function historyTargets(machine: AnyStateMachine, node: AnyStateNode): string[] {
-  const parent = node.parent;
-  if (!parent) return [];
   return toArray(configOf(node, 'target')).flatMap((target): string[] => {
     if (typeof target !== 'string') return [];
     if (target.startsWith('#')) return [machine.getStateNodeById(target).id];
-    let current: AnyStateNode | undefined = parent;
+    // A relative target starts at the parent; a node without one resolves nothing.
+    let current: AnyStateNode | undefined = node.parent;
     for (const key of target.split('.')) {
       current = current?.states[key];
     }
