@@ -5,12 +5,18 @@ import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
 import * as xstate from 'xstate';
 import { toDot, toMermaid, toScxml, toStatelyCode } from '../src/diagram/index.js';
-import { atomicMachine, cornersMachine, widthMachine } from './fixtures/edge-machines.js';
+import {
+  atomicMachine,
+  cornersMachine,
+  regionsMachine,
+  widthMachine,
+} from './fixtures/edge-machines.js';
 
 const corners: Array<[string, AnyStateMachine]> = [
   ['corners', cornersMachine],
   ['atomic', atomicMachine],
   ['width', widthMachine],
+  ['regions', regionsMachine],
 ];
 
 /** Transpiles generated Stately code and evaluates it with the real `xstate`. */

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyStateMachine } from 'xstate';
 import { toDot, toMermaid, toScxml, toStatelyCode } from '../src/diagram/index.js';
-import { atomicMachine, cornersMachine, widthMachine } from './fixtures/edge-machines.js';
+import {
+  atomicMachine,
+  cornersMachine,
+  regionsMachine,
+  widthMachine,
+} from './fixtures/edge-machines.js';
 import { fixtureMachines } from './fixtures/machines.js';
 
 /**
@@ -16,6 +21,7 @@ const machines: Record<string, AnyStateMachine> = {
   corners: cornersMachine,
   atomic: atomicMachine,
   width: widthMachine,
+  regions: regionsMachine,
 };
 
 const formats: Array<[string, (machine: AnyStateMachine) => string]> = [
