@@ -113,7 +113,8 @@ function toGraphGuardOf(guard: unknown, guards: GraphGuard[]): GraphGuard {
   }
   if (Array.isArray(prop(guard, 'guards'))) {
     const [first] = guards;
-    if (guard.name === 'not' && first !== undefined && guards.length === 1) {
+    // `not(...)` combines exactly one guard; `first` is checked for the compiler.
+    if (guard.name === 'not' && first !== undefined) {
       return { kind: 'not', guard: first };
     }
     return { kind: guard.name === 'or' ? 'or' : 'and', guards };
