@@ -226,8 +226,8 @@ function transitionsOf(node: AnyStateNode, invokes: readonly GraphInvoke[]): Gra
 function toGraphState(machine: AnyStateMachine, node: AnyStateNode): GraphState {
   const kind: StateKind = node.type;
   const invoke = invokesOf(node);
-  const initialTarget: AnyStateNode | undefined =
-    kind === 'compound' ? node.initial.target[0] : undefined;
+  // Only a compound state has an initial target; XState gives every other kind none.
+  const initialTarget: AnyStateNode | undefined = node.initial.target[0];
   return {
     id: node.id,
     key: node.key,
