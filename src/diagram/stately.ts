@@ -48,8 +48,8 @@ function quoteJs(text: string): string {
         return '\\r';
       case '\t':
         return '\\t';
-      default:
-        return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      default: // U+2028 and U+2029, four hex digits already
+        return `\\u${ch.charCodeAt(0).toString(16)}`;
     }
   });
   return `${quote}${escaped}${quote}`;
@@ -222,10 +222,9 @@ class StatelyWriter {
     this.#graph = graph;
   }
 
+  /** A state of the graph: every id a transition or history state names is one of them. */
   #state(id: string): GraphState {
-    const state = this.#graph.states.get(id);
-    if (!state) throw new Error(`Unknown state id: ${id}`);
-    return state;
+    return this.#graph.states.get(id) as GraphState;
   }
 
   /**

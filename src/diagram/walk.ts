@@ -207,7 +207,7 @@ function transitionsOf(node: AnyStateNode, invokes: readonly GraphInvoke[]): Gra
   const delays = new Map<AnyTransitionDefinition, string | number>();
   for (const delayed of node.after) {
     // Delays are written as object keys, so they are names or numbers, never functions.
-    delays.set(delayed, typeof delayed.delay === 'number' ? delayed.delay : String(delayed.delay));
+    delays.set(delayed, delayed.delay as string | number);
   }
   const result: GraphTransition[] = [];
   for (const [descriptor, transitions] of node.transitions) {
