@@ -81,6 +81,40 @@ describe('exporters on corner cases', () => {
     expect(all[wraps + 2]).toBe('    },');
   });
 
+  it('numbers ids that sanitise alike in order: x_y, x_y_2, x_y_3', () => {
+    const mermaid = toMermaid(cornersMachine)
+      .split('\n')
+      .map((line) => line.trim());
+    expect(mermaid).toEqual(
+      expect.arrayContaining([
+        'state "x y" as x_y',
+        'state "x_y" as x_y_2',
+        'state "x+y" as x_y_3',
+      ]),
+    );
+    const scxml = toScxml(cornersMachine);
+    for (const id of ['corners.x_y', 'corners.x_y_2', 'corners.x_y_3']) {
+      expect(scxml).toContain(`<state id="${id}"`);
+    }
+  });
+
+  it('marks a transition internal in SCXML only when every target lies inside its source', () => {
+    const scxml = toScxml(regionsMachine)
+      .split('\n')
+      .map((line) => line.trim());
+    expect(scxml).toContain(
+      '<transition event="BOTH" target="regions.left.off regions.right.busy"/>',
+    );
+    expect(scxml).toContain('<transition event="FLIP" target="regions.left.off"/>');
+  });
+
+  it('lists every default target of a history state in SCXML', () => {
+    const scxml = toScxml(regionsMachine);
+    expect(scxml).toContain(
+      '<history id="regions.back" type="deep">\n      <transition target="regions.left.off regions.right.busy"/>\n    </history>',
+    );
+  });
+
   it('draws a machine without states as an empty diagram with no start edge', () => {
     expect(toMermaid(atomicMachine)).toBe('stateDiagram-v2\n');
     expect(toDot(atomicMachine)).not.toContain('->');
