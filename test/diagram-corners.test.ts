@@ -115,6 +115,42 @@ describe('exporters on corner cases', () => {
     );
   });
 
+  it('writes Stately targets relative to a nested source, and expands a list around a long guard', () => {
+    const long = xstate.and([
+      'aVeryLongGuardName',
+      'anotherVeryLongGuardName',
+      'yetAnotherLongGuardName',
+      'andTheLastOne',
+      'plusOneMore',
+    ]);
+    const machine = xstate.createMachine({
+      id: 'refs',
+      initial: 'top',
+      states: {
+        top: {
+          initial: 'inner',
+          on: { DEEPER: '.box.item' },
+          states: {
+            inner: { on: { ACROSS: 'box.item' } },
+            box: { initial: 'item', states: { item: {} } },
+          },
+        },
+        other: { on: { CHECK: [{ target: 'top', guard: long }, { target: 'other' }] } },
+      },
+    });
+    const code = toStatelyCode(machine);
+    const all = code.split('\n').map((line) => line.trim());
+    expect(all).toContain("on: { DEEPER: '.box.item' },");
+    expect(all).toContain("inner: { on: { ACROSS: 'box.item' } },");
+    expect(all).toContain('CHECK: [');
+    expect(all.slice(all.indexOf('CHECK: [') + 1, all.indexOf('CHECK: [') + 4)).toEqual([
+      '{',
+      "target: 'top',",
+      'guard: and([',
+    ]);
+    expect(toMermaid(evaluateStately(code))).toBe(toMermaid(machine));
+  });
+
   it('draws a machine without states as an empty diagram with no start edge', () => {
     expect(toMermaid(atomicMachine)).toBe('stateDiagram-v2\n');
     expect(toDot(atomicMachine)).not.toContain('->');

@@ -57,3 +57,45 @@ describe('toStateGraph on configs written by hand', () => {
     expect(guardLabel(guard ?? { kind: 'inline' })).toBe('stateIn(null)');
   });
 });
+
+describe('toStateGraph leaves out what a config does not have', () => {
+  it('gives no params key to an action without params and no description key to a transition', () => {
+    const machine = createMachine({
+      id: 'bare',
+      initial: 'a',
+      states: { a: { entry: 'load', on: { GO: 'b' } }, b: {} },
+    });
+    const a = stateOf(machine, 'bare.a');
+    expect(Object.keys(a.entry[0] ?? {})).toEqual(['name']);
+    expect(Object.keys(a.transitions[0] ?? {})).not.toContain('description');
+  });
+
+  it('drops a history target whose path stops resolving part way', () => {
+    const machine = createMachine({
+      id: 'h2',
+      initial: 'a',
+      states: { a: {}, back: { type: 'history', target: 'nowhere.deeper' } },
+    });
+    expect(stateOf(machine, 'h2.back').historyTargets).toEqual([]);
+  });
+
+  it('reads only the done event of a state with onDone as its onDone', () => {
+    const machine = createMachine({
+      id: 'od',
+      initial: 'job',
+      states: {
+        job: {
+          initial: 'run',
+          states: { run: { on: { END: 'end' } }, end: { type: 'final' } },
+          on: { CANCEL: 'idle' },
+          onDone: 'idle',
+        },
+        idle: {},
+      },
+    });
+    expect(stateOf(machine, 'od.job').transitions.map((t) => t.trigger)).toEqual([
+      { kind: 'event', event: 'CANCEL' },
+      { kind: 'done' },
+    ]);
+  });
+});
