@@ -151,6 +151,23 @@ describe('exporters on corner cases', () => {
     expect(toMermaid(evaluateStately(code))).toBe(toMermaid(machine));
   });
 
+  it('refers by id to the root from the root and to the parent of a history state', () => {
+    const unnamed = xstate.createMachine({
+      initial: 'a',
+      on: { RESTART: { target: '#(machine)', reenter: true } },
+      states: { a: {} },
+    });
+    expect(toStatelyCode(unnamed)).toContain(
+      "on: { RESTART: { target: '#(machine)', reenter: true } },",
+    );
+    const back = xstate.createMachine({
+      id: 'p',
+      initial: 'a',
+      states: { a: { initial: 'x', states: { x: {}, h: { type: 'history', target: '#p.a' } } } },
+    });
+    expect(toStatelyCode(back)).toContain("h: { type: 'history', target: '#p.a' },");
+  });
+
   it('draws a machine without states as an empty diagram with no start edge', () => {
     expect(toMermaid(atomicMachine)).toBe('stateDiagram-v2\n');
     expect(toDot(atomicMachine)).not.toContain('->');
