@@ -63,7 +63,7 @@ describe('toStateGraph leaves out what a config does not have', () => {
     const machine = createMachine({
       id: 'bare',
       initial: 'a',
-      states: { a: { entry: 'load', on: { GO: 'b' } }, b: {} },
+      states: { a: { entry: { type: 'load' }, on: { GO: 'b' } }, b: {} },
     });
     const a = stateOf(machine, 'bare.a');
     expect(Object.keys(a.entry[0] ?? {})).toEqual(['name']);
