@@ -1,8 +1,8 @@
 /**
  * Allocates output-format identifiers for state ids: each state id is mapped
- * through `sanitize`, and clashes (with reserved words or with an earlier
- * state) get a numeric suffix. Allocation happens in call order, so walking the
- * graph in document order gives stable ids.
+ * through `sanitize`, and clashes with an earlier identifier get a numeric
+ * suffix. Allocation happens in call order, so walking the graph in document
+ * order gives stable ids.
  *
  * @example
  * ```ts
@@ -32,10 +32,5 @@ export class IdAllocator {
     this.#taken.add(candidate);
     this.#byId.set(id, candidate);
     return candidate;
-  }
-
-  /** Marks an identifier as used (e.g. for pseudo-states) so no state gets it. */
-  reserve(candidate: string): void {
-    this.#taken.add(candidate);
   }
 }

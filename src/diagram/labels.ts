@@ -31,8 +31,7 @@ export function guardLabel(guard: GraphGuard): string {
     switch (node.kind) {
       case 'named':
         return node.name;
-      case 'not':
-        return `not(${parts[0]})`;
+      case 'not': // one part, so the same form as and/or
       case 'and':
       case 'or':
         return `${node.kind}(${parts.join(', ')})`;

@@ -48,8 +48,8 @@ function quoteJs(text: string): string {
         return '\\r';
       case '\t':
         return '\\t';
-      default:
-        return `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`;
+      default: // U+2028 and U+2029, four hex digits already
+        return `\\u${ch.charCodeAt(0).toString(16)}`;
     }
   });
   return `${quote}${escaped}${quote}`;
@@ -222,10 +222,9 @@ class StatelyWriter {
     this.#graph = graph;
   }
 
+  /** A state of the graph: every id a transition or history state names is one of them. */
   #state(id: string): GraphState {
-    const state = this.#graph.states.get(id);
-    if (!state) throw new Error(`Unknown state id: ${id}`);
-    return state;
+    return this.#graph.states.get(id) as GraphState;
   }
 
   /**
@@ -236,7 +235,7 @@ class StatelyWriter {
   #reference(fromId: string, toId: string): string {
     const from = this.#state(fromId);
     const to = this.#state(toId);
-    if (to.explicitId && to.parentId !== undefined) return `#${to.id}`;
+    if (to.explicitId) return `#${to.id}`;
     if (to.id !== from.id && isWithin(this.#graph, to.id, from.id)) {
       return `.${to.path.slice(from.path.length).join('.')}`;
     }
@@ -353,17 +352,17 @@ class StatelyWriter {
   }
 
   /**
-   * The config of `state` (the root: the whole machine). Children are built before their
-   * parents, from the graph's states in reverse document order, so nesting never recurses.
+   * The config of the whole machine. Children are built before their parents, from the
+   * graph's states in reverse document order, so nesting never recurses.
    */
-  config(state: GraphState): Code {
+  #config(): Code {
     const built = new Map<string, Code>();
     const states = [...this.#graph.states.values()];
     for (let i = states.length - 1; i >= 0; i--) {
       const each = states[i] as GraphState;
       built.set(each.id, this.#stateConfig(each, built));
     }
-    return built.get(state.id) ?? this.#stateConfig(state, built);
+    return built.get(this.#graph.root.id) as Code;
   }
 
   #stateConfig(state: GraphState, built: ReadonlyMap<string, Code>): Code {
@@ -422,7 +421,7 @@ class StatelyWriter {
   }
 
   render(): string {
-    const body = print(this.config(this.#graph.root), 0, 0);
+    const body = print(this.#config(), 0, 0);
     const helpers = [...this.#helpers].sort().join(', ');
     return `import { ${helpers} } from 'xstate';\n\nexport const machine = createMachine(${body});\n`;
   }

@@ -32,7 +32,8 @@ export function isWithin(graph: StateGraph, id: string, ancestorId: string): boo
 }
 
 /**
- * Whether a state is drawn as a container of other states.
+ * Whether a state is drawn as a container of other states: whether it has any (only compound
+ * and parallel states do, and a parallel state without regions is drawn as a plain state).
  *
  * @example
  * ```ts
@@ -40,5 +41,5 @@ export function isWithin(graph: StateGraph, id: string, ancestorId: string): boo
  * ```
  */
 export function isContainer(state: GraphState): boolean {
-  return (state.kind === 'compound' || state.kind === 'parallel') && state.children.length > 0;
+  return state.children.length > 0;
 }

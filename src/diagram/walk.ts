@@ -113,7 +113,8 @@ function toGraphGuardOf(guard: unknown, guards: GraphGuard[]): GraphGuard {
   }
   if (Array.isArray(prop(guard, 'guards'))) {
     const [first] = guards;
-    if (guard.name === 'not' && first !== undefined && guards.length === 1) {
+    // `not(...)` combines exactly one guard; `first` is checked for the compiler.
+    if (guard.name === 'not' && first !== undefined) {
       return { kind: 'not', guard: first };
     }
     return { kind: guard.name === 'or' ? 'or' : 'and', guards };
@@ -132,12 +133,11 @@ const descriptionOf = (value: unknown): string | undefined =>
 
 /** Resolves a history state's default `target` (relative to its parent, or `#id`). */
 function historyTargets(machine: AnyStateMachine, node: AnyStateNode): string[] {
-  const parent = node.parent;
-  if (!parent) return [];
   return toArray(configOf(node, 'target')).flatMap((target): string[] => {
     if (typeof target !== 'string') return [];
     if (target.startsWith('#')) return [machine.getStateNodeById(target).id];
-    let current: AnyStateNode | undefined = parent;
+    // A relative target starts at the parent; a node without one resolves nothing.
+    let current: AnyStateNode | undefined = node.parent;
     for (const key of target.split('.')) {
       current = current?.states[key];
     }
@@ -207,7 +207,7 @@ function transitionsOf(node: AnyStateNode, invokes: readonly GraphInvoke[]): Gra
   const delays = new Map<AnyTransitionDefinition, string | number>();
   for (const delayed of node.after) {
     // Delays are written as object keys, so they are names or numbers, never functions.
-    delays.set(delayed, typeof delayed.delay === 'number' ? delayed.delay : String(delayed.delay));
+    delays.set(delayed, delayed.delay as string | number);
   }
   const result: GraphTransition[] = [];
   for (const [descriptor, transitions] of node.transitions) {
@@ -226,8 +226,8 @@ function transitionsOf(node: AnyStateNode, invokes: readonly GraphInvoke[]): Gra
 function toGraphState(machine: AnyStateMachine, node: AnyStateNode): GraphState {
   const kind: StateKind = node.type;
   const invoke = invokesOf(node);
-  const initialTarget: AnyStateNode | undefined =
-    kind === 'compound' ? node.initial.target[0] : undefined;
+  // Only a compound state has an initial target; XState gives every other kind none.
+  const initialTarget: AnyStateNode | undefined = node.initial.target[0];
   return {
     id: node.id,
     key: node.key,
