@@ -282,20 +282,3 @@ export function resolveBreakerConfig(
       : d.onStoreUnavailable,
   };
 }
-
-/**
- * The machine's share of a wider options object (the service's): only the keys the machine
- * knows, so the rest (functions, clocks) never reach its plain-data context.
- *
- * @example
- * ```ts
- * pickMachineInput({ name: 'x', logger: console }); // { name: 'x' }
- * ```
- */
-export function pickMachineInput(options: object): CircuitBreakerInput {
-  const input: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) {
-    if (CONFIG_KEYS.has(key)) input[key] = value;
-  }
-  return input as CircuitBreakerInput;
-}
