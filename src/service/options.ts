@@ -243,9 +243,11 @@ export interface WrapOptions<A extends unknown[] = unknown[]> {
   fallback?: (error: unknown, ...args: A) => unknown;
 }
 
-/** Every option key `new CircuitBreaker` accepts. */
-export const SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set([
-  ...Object.keys(DEFAULT_BREAKER_CONFIG),
+/**
+ * The options of the service itself (beyond the machine's), listed once: the compiler checks
+ * the list against {@link CircuitBreakerOptions}, so a new option cannot be forgotten here.
+ */
+const SERVICE_ONLY_OPTIONS = [
   'clock',
   'logger',
   'inspect',
@@ -260,6 +262,19 @@ export const SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set([
   'store',
   'probeLease',
   'quorum',
+] as const satisfies readonly (keyof CircuitBreakerOptions)[];
+
+/** Options of `CircuitBreakerOptions` missing from both lists: must be none. */
+type UnlistedOption = Exclude<
+  keyof CircuitBreakerOptions,
+  keyof typeof DEFAULT_BREAKER_CONFIG | (typeof SERVICE_ONLY_OPTIONS)[number]
+>;
+const everyOptionListed: [UnlistedOption] extends [never] ? true : UnlistedOption = true;
+
+/** Every option key `new CircuitBreaker` accepts. */
+export const SERVICE_OPTION_KEYS: ReadonlySet<string> = new Set([
+  ...Object.keys(DEFAULT_BREAKER_CONFIG),
+  ...(everyOptionListed ? SERVICE_ONLY_OPTIONS : []),
 ]);
 
 /** Validates `recordCost`'s argument: token counts and a cost, none negative. */
