@@ -29,7 +29,7 @@ describe.each(CLIENT_KINDS)('CircuitBreakers while Redis is stopped or restarted
   const everyStatus = (status: string) =>
     waitFor(
       () => replicas.every((r) => r.statuses.at(-1) === status),
-      5000,
+      10_000,
       `every replica's store to be ${status}`,
     );
   afterEach(async () => {
@@ -72,7 +72,7 @@ describe.each(CLIENT_KINDS)('CircuitBreakers while Redis is stopped or restarted
         for (const replica of policy === 'local' ? [b] : [a, b]) {
           await waitFor(
             () => replica.transitions.some((t) => t.to === 'open' && t.reason === 'remote'),
-            3000,
+            10_000,
             "a's failures to open the shared circuit",
           );
         }
@@ -80,7 +80,7 @@ describe.each(CLIENT_KINDS)('CircuitBreakers while Redis is stopped or restarted
         for (const replica of [a, b]) {
           await waitFor(
             () => replica.transitions.at(-1)?.to === 'closed',
-            3000,
+            10_000,
             'the shared state',
           );
           expect(replica.transitions.at(-1)?.reason).toBe('remote');
@@ -103,7 +103,7 @@ describe.each(CLIENT_KINDS)('CircuitBreakers while Redis is stopped or restarted
     expect(await b.calls(3, 'fail')).toMatchObject({ ran: 3, failed: 3 });
     await waitFor(
       () => a.transitions.some((t) => t.to === 'open' && t.reason === 'remote'),
-      3000,
+      10_000,
       "b's trip to reach a after the restart",
     );
   });

@@ -73,7 +73,7 @@ describe.each(CLIENT_KINDS)(
         r.transitions.some((t) => t.to === 'open' && t.reason === 'remote');
       await waitFor(
         () => openedRemotely(b) && openedRemotely(c),
-        2000,
+        10_000,
         'the trip to reach b and c',
       );
       for (const other of [b, c]) {
@@ -89,7 +89,7 @@ describe.each(CLIENT_KINDS)(
       await a.request({ op: 'forceOpen', for: 300 });
       await waitFor(
         () => replicas.every((r) => r.transitions.some((t) => t.to === 'halfOpen')),
-        3000,
+        10_000,
         'every replica to half-open on the shared deadline',
       );
       const results = await Promise.all(replicas.map((replica) => replica.calls(50, 'ok', 150)));
@@ -99,7 +99,7 @@ describe.each(CLIENT_KINDS)(
       // The three successes close the shared circuit, and every replica with it.
       await waitFor(
         () => replicas.every((r) => r.transitions.at(-1)?.to === 'closed'),
-        3000,
+        10_000,
         'every replica to close',
       );
     });
@@ -111,7 +111,7 @@ describe.each(CLIENT_KINDS)(
       await a.request({ op: 'forceOpen', for: 100 });
       await waitFor(
         () => [a, b].every((r) => r.transitions.some((t) => t.to === 'halfOpen')),
-        3000,
+        10_000,
         'both replicas to half-open',
       );
       expect((await a.calls(1, 'hang')).ran).toBe(1);
@@ -119,14 +119,14 @@ describe.each(CLIENT_KINDS)(
       await a.kill();
       expect(await b.calls(1, 'ok')).toEqual({ ran: 0, ok: 0, failed: 0, rejected: 1 });
       let probed = { ran: 0 };
-      while (probed.ran === 0 && Date.now() - leasedAt < 3000) {
+      while (probed.ran === 0 && Date.now() - leasedAt < 5000) {
         await sleep(25);
         probed = await b.calls(1, 'ok');
       }
       const waited = Date.now() - leasedAt;
       expect(probed).toEqual({ ran: 1, ok: 1, failed: 0, rejected: 0 });
       expect(waited).toBeGreaterThanOrEqual(350);
-      expect(waited).toBeLessThan(2000);
+      expect(waited).toBeLessThan(4000);
       expect((await b.status()).state).toBe('closed');
       replicas.splice(0, 1); // a is gone: it has nothing left to check
     });
@@ -147,7 +147,7 @@ describe.each(CLIENT_KINDS)(
         await b.calls(3, 'fail');
         await waitFor(
           () => c.transitions.some((t) => t.to === 'open' && t.reason === 'remote'),
-          2000,
+          10_000,
           'the quorum to open c',
         );
         const opened = await observer.read();
