@@ -7,7 +7,6 @@ import {
   circuitStateOf,
   storeRegionOf,
 } from '../src/index.js';
-import { pickMachineInput } from '../src/machine/options.js';
 
 /** The machine alone on a simulated clock, with everything it emits recorded. */
 function machine(input: CircuitBreakerInput = {}) {
@@ -124,18 +123,5 @@ describe('circuitStateOf and storeRegionOf', () => {
     expect(storeRegionOf({ circuit: 'disabled', store: 'degraded' })).toBe('degraded');
     expect(storeRegionOf({ automatic: 'open' })).toBe('standalone');
     expect(storeRegionOf('open')).toBe('standalone');
-  });
-});
-
-describe('pickMachineInput', () => {
-  it("keeps only the machine's options, onStoreUnavailable among them", () => {
-    const input = pickMachineInput({
-      name: 'x',
-      onStoreUnavailable: 'open',
-      store: {},
-      quorum: 2,
-      logger: console,
-    });
-    expect(input).toEqual({ name: 'x', onStoreUnavailable: 'open' });
   });
 });
