@@ -300,6 +300,9 @@ export class BreakerController {
       return;
     }
     if (this.disposed) return;
+    // A probe holding a shared lease settles it, even when its result is late here (a remote
+    // change re-entered half-open meanwhile): the shared circuit counts it either way.
+    this.link?.settled(generation, !(slow && this.config.slowCallRateThreshold !== null));
     if (this.#fast && this.#busy === 0) {
       const fold = this.#fold;
       const snapshot = this.#actor?.getSnapshot();
@@ -322,12 +325,12 @@ export class BreakerController {
         return;
       }
     }
-    this.link?.settled(generation, !(slow && this.config.slowCallRateThreshold !== null));
     this.send({ type: 'SUCCESS', at: this.clock.now(), generation, slow });
   }
 
   fail(generation: number, error: unknown, slow = false, timeout = false): void {
     if (this.disposed) return;
+    this.link?.settled(generation, false);
     const at = this.clock.now();
     const retryAfter =
       this.#retryAfter === undefined
@@ -358,7 +361,6 @@ export class BreakerController {
     const event: CircuitBreakerEvent = { type: 'FAILURE', at, generation, error, slow };
     if (timeout) event.timeout = true;
     if (retryAfter !== undefined) event.retryAfter = retryAfter;
-    this.link?.settled(generation, false);
     this.send(event);
   }
 

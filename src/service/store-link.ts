@@ -167,7 +167,9 @@ export class StoreLink {
           return generation;
         }
         refuse();
-        if (!decision.granted) this.#apply(decision.state);
+        // The newest shared state the store holds: the reply may be older than a message this
+        // replica already took (another replica's probes closed the circuit meanwhile).
+        if (!decision.granted) this.#apply(this.#circuit.state ?? decision.state);
         return TURNED_AWAY;
       },
       () => (host.state() === 'halfOpen' && !this.#disposed ? generation : refuse()),
