@@ -54,8 +54,8 @@ export class BreakerController {
   readonly #backoff: ResetTimeoutFunction | undefined;
   readonly #inspect: ServiceSetup['inspect'];
   readonly #retryAfter: ((error: unknown) => number | undefined) | undefined;
-  /** The config has a sliding window (the fold then records calls in its mirror). */
-  readonly #windowed: boolean;
+  /** The config has a time window (a folded call then needs its time). */
+  readonly #timeWindowed: boolean;
   #unsubscribes: Array<() => void> | undefined;
   /** True while outcomes may be folded locally; false when someone watches every event. */
   #fast: boolean;
@@ -101,7 +101,7 @@ export class BreakerController {
     this.#backoff = setup.backoff;
     this.#inspect = setup.inspect;
     this.#retryAfter = setup.retryAfter;
-    this.#windowed = setup.config.slidingWindow !== null;
+    this.#timeWindowed = setup.config.slidingWindow?.type === 'time';
     this.#sampleClock = setup.clock === systemClock;
     this.#fast = setup.inspect === undefined;
     this.listeners = new BreakerListeners(setup.config.name, setup.logger);
@@ -285,18 +285,7 @@ export class BreakerController {
   succeed(generation: number, slow = false): void {
     if (generation === this.#folding && !slow && this.#busy === 0) {
       // The verdict of a plain success of this generation is known: `current`.
-      const fold = this.#fold;
-      fold.successes += 1;
-      fold.consecutive = 0;
-      if (this.#windowed) {
-        const context = this.context();
-        const at = context.config.slidingWindow?.type === 'time' ? this.clock.now() : 0;
-        fold.record(context, 0, at);
-        if (fold.full) this.flush();
-      }
-      if (this.listeners.perCall > 0 && this.listeners.has('success')) {
-        this.#announce({ type: 'success', at: this.clock.now(), late: false });
-      }
+      this.#foldSuccess(this.context(), 0, this.#timeWindowed ? this.clock.now() : 0, true);
       return;
     }
     if (this.disposed) return;
@@ -304,28 +293,33 @@ export class BreakerController {
     // change re-entered half-open meanwhile): the shared circuit counts it either way.
     this.link?.settled(generation, !(slow && this.config.slowCallRateThreshold !== null));
     if (this.#fast && this.#busy === 0) {
-      const fold = this.#fold;
       const snapshot = this.#actor?.getSnapshot();
       const context = snapshot === undefined ? this.context() : snapshot.context;
       const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
       const code = slow ? OUTCOME_SLOW : 0;
       // Only a slow success or a time window needs the time; a plain success reads no clock.
       const at = code !== 0 || context.config.slidingWindow?.type === 'time' ? this.clock.now() : 0;
-      const verdict = fold.verdict(state, context, generation, code, at);
+      const verdict = this.#fold.verdict(state, context, generation, code, at);
       if (verdict !== 'send') {
-        fold.successes += 1;
-        if (verdict === 'current') {
-          fold.consecutive = 0;
-          fold.record(context, code, at);
-        }
-        if (this.listeners.perCall > 0 && this.listeners.has('success')) {
-          this.#announce({ type: 'success', at: at || this.clock.now(), late: verdict === 'late' });
-        }
-        if (fold.full) this.flush();
+        this.#foldSuccess(context, code, at, verdict === 'current');
         return;
       }
     }
     this.send({ type: 'SUCCESS', at: this.clock.now(), generation, slow });
+  }
+
+  /** Counts a success the machine cannot be moved by; `current`: of this state (else late). */
+  #foldSuccess(context: CircuitBreakerContext, code: number, at: number, current: boolean): void {
+    const fold = this.#fold;
+    fold.successes += 1;
+    if (current) {
+      fold.consecutive = 0;
+      fold.record(context, code, at);
+    }
+    if (this.listeners.perCall > 0 && this.listeners.has('success')) {
+      this.#announce({ type: 'success', at: at || this.clock.now(), late: !current });
+    }
+    if (fold.full) this.flush();
   }
 
   fail(generation: number, error: unknown, slow = false, timeout = false): void {
