@@ -2,10 +2,10 @@ import { configDefaults, defineConfig } from 'vitest/config';
 
 /**
  * Stryker's workers set STRYKER_MUTATOR_WORKER. Under Stryker the suite skips what does not test
- * `src/` in-process: the built-package tests (the package, its published types and the README
- * snippets run `dist/`, which the global setup builds), the real-network fault injection
- * (seconds of wall-clock time per mutant), the tests on a real redis-server (src/redis is not
- * mutated) and the dashboard's browser and process tests.
+ * `src/` in-process: the built-package tests (the package, its published types, its metrics
+ * subpaths and the README snippets run `dist/`, which the global setup builds), the real-network
+ * fault injection (seconds of wall-clock time per mutant), the tests on a real redis-server
+ * (src/redis is not mutated) and the dashboard's browser and process tests.
  */
 const underStryker = process.env.STRYKER_MUTATOR_WORKER !== undefined;
 
@@ -17,6 +17,7 @@ export default defineConfig({
           ...configDefaults.exclude,
           'test/package.test.ts',
           'test/package-types.test.ts',
+          'test/metrics-package.test.ts',
           'test/readme.test.ts',
           'test/fault-injection.test.ts',
           'test/redis/**',

@@ -54,6 +54,8 @@ export class BreakerController {
   readonly #backoff: ResetTimeoutFunction | undefined;
   readonly #inspect: ServiceSetup['inspect'];
   readonly #retryAfter: ((error: unknown) => number | undefined) | undefined;
+  /** The config has a sliding window (a folded call is then pushed into the fold's mirror). */
+  readonly #windowed: boolean;
   /** The config has a time window (a folded call then needs its time). */
   readonly #timeWindowed: boolean;
   #unsubscribes: Array<() => void> | undefined;
@@ -101,6 +103,7 @@ export class BreakerController {
     this.#backoff = setup.backoff;
     this.#inspect = setup.inspect;
     this.#retryAfter = setup.retryAfter;
+    this.#windowed = setup.config.slidingWindow !== null;
     this.#timeWindowed = setup.config.slidingWindow?.type === 'time';
     this.#sampleClock = setup.clock === systemClock;
     this.#fast = setup.inspect === undefined;
@@ -284,8 +287,10 @@ export class BreakerController {
 
   succeed(generation: number, slow = false): void {
     if (generation === this.#folding && !slow && this.#busy === 0) {
-      // The verdict of a plain success of this generation is known: `current`.
-      this.#foldSuccess(this.context(), 0, this.#timeWindowed ? this.clock.now() : 0, true);
+      // The verdict of a plain success of this generation is known: `current`. Without a
+      // window there is nothing to push, so the context is not even looked up.
+      const context = this.#windowed ? this.context() : null;
+      this.#foldSuccess(context, 0, this.#timeWindowed ? this.clock.now() : 0, true);
       return;
     }
     if (this.disposed) return;
@@ -308,13 +313,21 @@ export class BreakerController {
     this.send({ type: 'SUCCESS', at: this.clock.now(), generation, slow });
   }
 
-  /** Counts a success the machine cannot be moved by; `current`: of this state (else late). */
-  #foldSuccess(context: CircuitBreakerContext, code: number, at: number, current: boolean): void {
+  /**
+   * Counts a success the machine cannot be moved by; `current`: of this state (else late). The
+   * context is null when the config has no window (there is then nothing to record).
+   */
+  #foldSuccess(
+    context: CircuitBreakerContext | null,
+    code: number,
+    at: number,
+    current: boolean,
+  ): void {
     const fold = this.#fold;
     fold.successes += 1;
     if (current) {
       fold.consecutive = 0;
-      fold.record(context, code, at);
+      if (context !== null) fold.record(context, code, at);
     }
     if (this.listeners.perCall > 0 && this.listeners.has('success')) {
       this.#announce({ type: 'success', at: at || this.clock.now(), late: !current });
