@@ -246,6 +246,24 @@ describe('half-open probes', () => {
     await expect(again).resolves.toBe('ok');
   });
 
+  it('a probe denied its lease leaves the leases of the probes granted beside it alone', async () => {
+    // Three probes admitted here, the store grants two (another replica holds the third):
+    // the denied one gives back its local slot only, so both granted probes settle.
+    const { breaker, circuit } = await halfOpen({ halfOpenMaxCalls: 3 });
+    const calls = [breaker.call(ok), breaker.call(ok), breaker.call(ok)];
+    await settle();
+    expect(circuit.acquires).toHaveLength(3);
+    circuit.acquires[0]?.grant();
+    circuit.acquires[1]?.grant();
+    circuit.acquires[2]?.deny();
+    const results = await Promise.allSettled(calls);
+    expect(results.map((result) => result.status)).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    expect(circuit.settles.map(({ lease, ok }) => [lease.id, ok])).toEqual([
+      ['l1', true],
+      ['l2', true],
+    ]);
+  });
+
   it('denied because the shared circuit is closed (a quorum was not met): it closes here too', async () => {
     const { breaker, circuit } = await halfOpen();
     const call = breaker.call(ok);

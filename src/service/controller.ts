@@ -382,10 +382,19 @@ export class BreakerController {
     this.send({ type: 'IGNORE', generation });
   }
 
-  /** A call's caller gave up: give back the probe slot it may hold; count nothing. */
+  /** A call's caller gave up: give back the probe slot (and shared lease) it may hold. */
   cancel(generation: number): void {
     if (this.disposed || this.state() !== 'halfOpen') return;
     this.link?.released(generation);
+    this.send({ type: 'CANCEL', generation });
+  }
+
+  /**
+   * A probe the shared store gave no lease: give back its local slot, and nothing of the
+   * store's (the leases held are other probes' of the same generation).
+   */
+  unadmit(generation: number): void {
+    if (this.disposed || this.state() !== 'halfOpen') return;
     this.send({ type: 'CANCEL', generation });
   }
 

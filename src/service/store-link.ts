@@ -47,8 +47,8 @@ export interface StoreLinkHost {
   onTransition(listener: (transition: StateTransition) => void): () => void;
   /** Calls `listener` each time the circuit opens, with the figures it opened on. */
   onOpen(listener: (opened: Extract<CircuitBreakerEmitted, { type: 'open' }>) => void): () => void;
-  /** Gives back the probe slot a call admitted in `generation` holds. */
-  cancel(generation: number): void;
+  /** Gives back the local probe slot of a call admitted in `generation` that got no lease. */
+  unadmit(generation: number): void;
   /** Counts a call turned away. */
   turnAway(): void;
   warn(message: string): void;
@@ -224,7 +224,8 @@ export class StoreLink {
 
   #refuse(generation: number): void {
     if (this.#disposed) return;
-    this.#host.cancel(generation);
+    // Only the local slot: the leases this link holds belong to the probes that got one.
+    this.#host.unadmit(generation);
     this.#host.turnAway();
   }
 
@@ -328,7 +329,7 @@ export function linkStore(
     state: () => core.state(),
     onTransition: (listener) => core.listeners.add('stateChange', listener as (e: never) => void),
     onOpen: (listener) => core.listeners.add('open', listener as (e: never) => void),
-    cancel: (generation) => core.cancel(generation),
+    unadmit: (generation) => core.unadmit(generation),
     turnAway: () => core.turnAway(),
     warn: (message) => logger?.warn(message),
   };

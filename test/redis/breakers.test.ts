@@ -85,7 +85,7 @@ describe.each(CLIENT_KINDS)(
     // Skipped: on a loaded machine one replica's probe success sometimes never closes the shared
     // circuit (three probes succeed, the shared circuit stays halfOpen until the leases lapse).
     // A known bug of the lease settling, not yet found; the count of probes itself holds.
-    it.skip('exactly halfOpenMaxCalls probes run cluster-wide under 50 concurrent callers each', async () => {
+    it('exactly halfOpenMaxCalls probes run cluster-wide under 50 concurrent callers each', async () => {
       const options = { failureThreshold: 5, resetTimeout: 10_000, halfOpenMaxCalls: 3 };
       const { replicas } = await start(3, options);
       const [a] = replicas as [BreakerReplica];
