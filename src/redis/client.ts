@@ -80,6 +80,12 @@ export interface RedisConnection {
   /** Calls `listener` each time the subscriber reconnects, so circuits can resync; returns the
    * function that removes it. */
   onSubscriberReady(listener: () => void): () => void;
+  /**
+   * Calls `listener` each time the subscriber loses its connection (Redis went away: it is
+   * restarting, or the connection was cut), even when no command failed meanwhile; returns
+   * the function that removes it.
+   */
+  onSubscriberLost(listener: () => void): () => void;
   close(): void;
 }
 
@@ -182,9 +188,14 @@ function nodeRedisConnection(client: NodeRedisClientLike, timeout: number): Redi
       ).duplicate({ disableOfflineQueue: false });
       let connected = false;
       const ready = new Set<() => void>();
+      const lost = new Set<() => void>();
       subscriber.on('error', () => undefined); // status comes from commands; keep errors quiet
       subscriber.on('ready', () => {
         if (connected) for (const listener of ready) listener();
+      });
+      // node-redis reconnects a dropped connection on its own, announcing each attempt.
+      subscriber.on('reconnecting', () => {
+        if (connected) for (const listener of lost) listener();
       });
       const connecting = subscriber.connect().then(() => {
         connected = true;
@@ -199,6 +210,7 @@ function nodeRedisConnection(client: NodeRedisClientLike, timeout: number): Redi
           await subscriber.unsubscribe(channel);
         },
         onReady: (listener) => ready.add(listener),
+        onLost: (listener) => lost.add(listener),
         close: () => subscriber.destroy(),
       };
     },
@@ -223,11 +235,16 @@ function ioRedisConnection(client: IoRedisFull, timeout: number): RedisConnectio
       ).duplicate({ enableOfflineQueue: true });
       const listeners = new Map<string, MessageListener>();
       const ready = new Set<() => void>();
+      const lost = new Set<() => void>();
       let connectedOnce = false;
       subscriber.on('error', () => undefined);
       subscriber.on('ready', () => {
         if (connectedOnce) for (const listener of ready) listener();
         connectedOnce = true;
+      });
+      // ioredis emits 'close' when an established connection drops (it then reconnects).
+      subscriber.on('close', () => {
+        if (connectedOnce) for (const listener of lost) listener();
       });
       subscriber.on('message', (channel: string, message: string) => {
         listeners.get(channel)?.(message);
@@ -242,6 +259,7 @@ function ioRedisConnection(client: IoRedisFull, timeout: number): RedisConnectio
           await subscriber.unsubscribe(channel);
         },
         onReady: (listener) => ready.add(listener),
+        onLost: (listener) => lost.add(listener),
         close: () => subscriber.disconnect(),
       };
     },
@@ -255,6 +273,7 @@ interface Driver {
     subscribe(channel: string, listener: MessageListener): Promise<void>;
     unsubscribe(channel: string): Promise<void>;
     onReady(listener: () => void): void;
+    onLost(listener: () => void): void;
     close(): void;
   };
 }
@@ -268,11 +287,16 @@ function sharedConnection(
   let subscriber: ReturnType<Driver['subscriber']> | null = null;
   let closed = false;
   const readyListeners = new Set<() => void>();
+  const lostListeners = new Set<() => void>();
   const getSubscriber = () => {
     if (subscriber === null) {
       subscriber = driver.subscriber();
       subscriber.onReady(() => {
         for (const listener of readyListeners) listener();
+      });
+      subscriber.onLost(() => {
+        if (closed) return; // our own close() ends the connection: nothing went away
+        for (const listener of lostListeners) listener();
       });
     }
     return subscriber;
@@ -304,6 +328,10 @@ function sharedConnection(
     onSubscriberReady(listener) {
       readyListeners.add(listener);
       return () => readyListeners.delete(listener);
+    },
+    onSubscriberLost(listener) {
+      lostListeners.add(listener);
+      return () => lostListeners.delete(listener);
     },
     close() {
       closed = true;

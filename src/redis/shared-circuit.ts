@@ -60,6 +60,7 @@ export class RedisSharedCircuit implements SharedCircuit {
   private closed = false;
   private readonly timer: ReturnType<typeof setInterval>;
   private readonly stopResync: () => void;
+  private readonly stopLost: () => void;
   private readonly stateListeners = new Set<(state: SharedState) => void>();
   private readonly statusListeners = new Set<(status: StoreStatus) => void>();
   private readonly flushListeners = new Set<() => void>();
@@ -85,6 +86,9 @@ export class RedisSharedCircuit implements SharedCircuit {
     ];
     this.subscribe();
     this.stopResync = deps.connection.onSubscriberReady(() => void this.flushNow());
+    // Redis went away (a restart, a cut connection): degraded now, even if no command failed
+    // (the restart can fall between two polls); the next command that succeeds says connected.
+    this.stopLost = deps.connection.onSubscriberLost(() => this.setStatus('degraded'));
     this.timer = setInterval(() => {
       if (this.flushing === null) void this.flushNow();
     }, deps.flushInterval);
@@ -222,6 +226,7 @@ export class RedisSharedCircuit implements SharedCircuit {
     if (this.closed) return;
     clearInterval(this.timer);
     this.stopResync();
+    this.stopLost();
     if (this.pending !== null || this.inFlight !== null) await this.flushNow();
     this.closed = true;
     this.deps.onClose();

@@ -88,7 +88,8 @@ export interface SharedState {
 
 /**
  * Whether the store reached Redis on its last attempt. `degraded` means commands are failing or
- * timing out; the breaker then decides locally until the store is `connected` again.
+ * timing out, or the store's pub/sub connection dropped (Redis went away, say to restart); the
+ * breaker then decides locally until a command succeeds again (`connected`).
  *
  * @example
  * ```ts

@@ -89,6 +89,20 @@ describe.each(CLIENT_KINDS)('Redis unreachable (%s)', (kind: ClientKind) => {
     expect((await circuit.refresh()).window).toEqual({ calls: 6, failures: 2, slow: 0 });
   });
 
+  it('a dropped pub/sub connection is degraded even when no command failed, then connected', async () => {
+    // What a replica sees of a restart that falls between two of its polls: only its
+    // subscriber's connection closing. Commands keep working throughout.
+    await waitFor(() => circuit.state !== null, 3000, 'the first reply');
+    const killed = await test.command(['CLIENT', 'KILL', 'TYPE', 'pubsub']);
+    expect(Number(killed)).toBeGreaterThanOrEqual(1);
+    await waitFor(() => statuses.length >= 2, 3000, 'degraded, then connected');
+    expect(statuses).toEqual(['degraded', 'connected']);
+    // And the shared state still reaches it.
+    const peer = other.circuit(circuit.name);
+    await peer.command('forceOpen', { reason: 'after the drop' });
+    await waitFor(() => circuit.state?.detail === 'after the drop', 3000, 'the new state');
+  });
+
   it('a real restart: degraded and fast, then resynced with the new Redis and resubscribed', async () => {
     const peer = other.circuit(circuit.name);
     await circuit.command('forceOpen');
