@@ -4,7 +4,8 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * Stryker's workers set STRYKER_MUTATOR_WORKER. Under Stryker the suite skips what does not test
  * `src/` in-process: the built-package tests (the package, its published types, its metrics
  * subpaths and the README snippets run `dist/`, which the global setup builds), the real-network
- * fault injection (seconds of wall-clock time per mutant), the tests on a real redis-server
+ * fault injection (seconds of wall-clock time per mutant), the examples' offline experience (in
+ * child processes and a vm, where no mutant is active), the tests on a real redis-server
  * (src/redis is not mutated) and the dashboard's browser and process tests.
  */
 const underStryker = process.env.STRYKER_MUTATOR_WORKER !== undefined;
@@ -20,6 +21,7 @@ export default defineConfig({
           'test/metrics-package.test.ts',
           'test/readme.test.ts',
           'test/fault-injection.test.ts',
+          'test/inspect-offline.test.ts',
           'test/redis/**',
           'test/dashboard-browser.test.ts',
           'test/dashboard-process.test.ts',
