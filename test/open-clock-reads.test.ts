@@ -9,7 +9,7 @@ import { CircuitBreaker } from '../src/index.js';
 import {
   CLOCK_READ_EVERY_CALL_WITHIN_MS,
   REJECTIONS_PER_CLOCK_READ,
-} from '../src/service/controller.js';
+} from '../src/service/open-gate.js';
 
 const START = Date.UTC(2026, 0, 1);
 

@@ -17,23 +17,19 @@ import type {
 } from '../machine/types.js';
 import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
 import type { ResetTimeoutFunction } from './backoff.js';
-import { type BreakerClock, remainingWithin, systemClock } from './clock.js';
+import { type BreakerClock, remainingWithin } from './clock.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
 import { OutcomeFold } from './fold.js';
 import { type GuardedCallHooks, TURNED_AWAY } from './guarded-call.js';
 import { guardHooksOf } from './guarded-entry.js';
 import { BreakerListeners } from './listeners.js';
 import type { BreakerLogger } from './logger.js';
+import { OpenGate } from './open-gate.js';
 import { retryAfterAnswer } from './retry-after.js';
 import type { ServiceSetup } from './setup.js';
 import type { PersistedBreakerState } from './snapshot.js';
 import type { PendingProbe, StoreLink } from './store-link.js';
 import { logTransitions } from './transition-log.js';
-
-/** Rejections while open per read of the system clock, while the timeout is far. */
-export const REJECTIONS_PER_CLOCK_READ = 16;
-/** Within this many ms of the timeout, every rejection reads the clock. */
-export const CLOCK_READ_EVERY_CALL_WITHIN_MS = 1000;
 
 /**
  * What an admission answers: the generation the call starts in, or `TURNED_AWAY`; with a shared
@@ -82,18 +78,8 @@ export class BreakerController {
    */
   #admitting = -1;
   #folding = -1;
-  /**
-   * Open: the time its timeout passes (else -1). Reading the system clock costs more than the
-   * rest of a rejection, so while the last read found more than a second left, only every
-   * `REJECTIONS_PER_CLOCK_READ`-th rejection reads it (`#unreadRejections` counts down). The
-   * reset timer moves the machine on time; this only matters when that timer is late (a busy
-   * event loop): a call after the timeout then half-opens the circuit within that many
-   * rejections, and at the very next call in the last second. An injected clock (tests,
-   * simulations) is read on every rejection, so simulated time is exact call by call.
-   */
-  #openUntil = -1;
-  #unreadRejections = 0;
-  readonly #sampleClock: boolean;
+  /** Open: whether its timeout is still ahead, at less than a clock read per call. */
+  readonly #open: OpenGate;
 
   constructor(setup: ServiceSetup) {
     this.config = setup.config;
@@ -105,7 +91,7 @@ export class BreakerController {
     this.#retryAfter = setup.retryAfter;
     this.#windowed = setup.config.slidingWindow !== null;
     this.#timeWindowed = setup.config.slidingWindow?.type === 'time';
-    this.#sampleClock = setup.clock === systemClock;
+    this.#open = new OpenGate(setup.clock);
     this.#fast = setup.inspect === undefined;
     this.listeners = new BreakerListeners(setup.config.name, setup.logger);
     if (this.#fast) {
@@ -223,20 +209,7 @@ export class BreakerController {
   /** Lets a call in (returning the generation it starts in) or counts a rejection. */
   admit(): Admission {
     if (this.#admitting >= 0) return this.#admitting;
-    if (this.#openUntil >= 0 && this.#busy === 0) {
-      // Open, timeout not yet seen to pass: see `#unreadRejections`.
-      if (this.#unreadRejections > 0) {
-        this.#unreadRejections -= 1;
-        return this.#turnAway('open');
-      }
-      const left = this.#openUntil - this.clock.now();
-      if (left > 0) {
-        if (this.#sampleClock && left > CLOCK_READ_EVERY_CALL_WITHIN_MS) {
-          this.#unreadRejections = REJECTIONS_PER_CLOCK_READ - 1;
-        }
-        return this.#turnAway('open');
-      }
-    }
+    if (this.#open.armed && this.#busy === 0 && this.#open.shut()) return this.#turnAway('open');
     const actor = this.#actor;
     if (actor === undefined) return this.context().generation; // closed, by definition
     let snapshot = actor.getSnapshot();
@@ -420,15 +393,14 @@ export class BreakerController {
   #settled(): void {
     this.#admitting = -1;
     this.#folding = -1;
-    this.#openUntil = -1;
-    this.#unreadRejections = 0;
+    this.#open.clear();
     const actor = this.#actor;
     if (this.#fast && !this.disposed) {
       const { value, context } =
         actor === undefined ? { value: null, context: this.context() } : actor.getSnapshot();
       const state = value === null ? 'closed' : circuitStateOf(value);
       if (state === 'closed' || state === 'disabled') this.#admitting = context.generation;
-      if (state === 'open') this.#openUntil = retryDueAt(context);
+      if (state === 'open') this.#open.arm(retryDueAt(context));
       if (this.#fold.verdict(state, context, context.generation, 0, 0) === 'current') {
         this.#folding = context.generation;
       }
@@ -473,7 +445,7 @@ export class BreakerController {
     this.disposed = true;
     this.#admitting = -1;
     this.#folding = -1;
-    this.#openUntil = -1;
+    this.#open.clear();
     if (this.#wakeTimer !== undefined) this.clock.clearTimeout(this.#wakeTimer);
     for (const unsubscribe of this.#unsubscribes ?? []) unsubscribe();
     this.#actor?.stop();
