@@ -22,6 +22,7 @@ export interface FakeCircuit extends SharedCircuit {
   reports: OutcomeBatch[];
   commands: Array<{ kind: StoreCommandKind; options: StoreCommandOptions | undefined }>;
   settles: Array<{ lease: ProbeLease; ok: boolean }>;
+  releases: ProbeLease[];
   /** Acquires waiting for the test's answer, oldest first. */
   acquires: Array<{ grant(): void; deny(state?: Partial<SharedState>): void; fail(): void }>;
   closed: boolean;
@@ -88,6 +89,7 @@ function fakeCircuit(name: string, options: SharedCircuitOptions | undefined): F
     reports: [],
     commands: [],
     settles: [],
+    releases: [],
     acquires: [],
     closed: false,
     report(outcomes) {
@@ -115,6 +117,10 @@ function fakeCircuit(name: string, options: SharedCircuitOptions | undefined): F
     },
     async settleProbe(lease, ok) {
       circuit.settles.push({ lease, ok });
+      return sharedState();
+    },
+    async releaseProbe(lease) {
+      circuit.releases.push(lease);
       return sharedState();
     },
     async command(kind, commandOptions) {

@@ -264,6 +264,31 @@ describe('half-open probes', () => {
     ]);
   });
 
+  it('a probe cancelled by its caller gives its lease back at once, counting nothing', async () => {
+    const { breaker, circuit } = await halfOpen();
+    const caller = new AbortController();
+    const call = breaker.execute(() => new Promise(() => undefined), { signal: caller.signal });
+    await settle();
+    circuit.acquires[0]?.grant();
+    await settle();
+    caller.abort(new Error('gave up'));
+    await expect(call).rejects.toThrow('gave up');
+    expect(circuit.releases.map((lease) => lease.id)).toEqual(['l1']);
+    expect(circuit.settles).toEqual([]);
+    expect(breaker.state).toBe('halfOpen');
+  });
+
+  it('a probe failing with an ignored error gives its lease back too', async () => {
+    const ignored = new Error('not the downstream');
+    const { breaker, circuit } = await halfOpen({ isIgnored: (error) => error === ignored });
+    const call = breaker.call(() => Promise.reject(ignored));
+    await settle();
+    circuit.acquires[0]?.grant();
+    await expect(call).rejects.toBe(ignored);
+    expect(circuit.releases.map((lease) => lease.id)).toEqual(['l1']);
+    expect(circuit.settles).toEqual([]);
+  });
+
   it('denied because the shared circuit is closed (a quorum was not met): it closes here too', async () => {
     const { breaker, circuit } = await halfOpen();
     const call = breaker.call(ok);

@@ -223,6 +223,13 @@ end
 return finish(s, { late = late })
 `;
 
+/** Gives a lease back without an outcome: the slot is free, the state does not move. */
+const RELEASE_PROBE = `${PRELUDE}
+local s = load()
+redis.call('ZREM', KEYS[2], ARGV[9])
+return finish(s, {})
+`;
+
 /** The manual controls; each one is a new generation. */
 const COMMAND = `${PRELUDE}
 local kind = ARGV[9]
@@ -260,6 +267,7 @@ export const REDIS_SCRIPTS = {
   flush: FLUSH,
   acquireProbe: ACQUIRE_PROBE,
   settleProbe: SETTLE_PROBE,
+  releaseProbe: RELEASE_PROBE,
   command: COMMAND,
   read: READ,
 } as const;

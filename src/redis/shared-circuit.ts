@@ -185,6 +185,13 @@ export class RedisSharedCircuit implements SharedCircuit {
     return toSharedState(reply, 'reply');
   }
 
+  async releaseProbe(lease: ProbeLease): Promise<SharedState> {
+    if (typeof lease !== 'object' || lease === null || typeof lease.id !== 'string') {
+      throw new TypeError(`lease must come from acquireProbe(), got ${describeValue(lease)}`);
+    }
+    return toSharedState(await this.run('releaseProbe', [lease.id]), 'reply');
+  }
+
   async command(kind: StoreCommandKind, options: StoreCommandOptions = {}): Promise<SharedState> {
     if (!COMMANDS.includes(kind)) {
       throw new TypeError(

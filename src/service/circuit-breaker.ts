@@ -22,7 +22,7 @@ import { CallSettler, rejectSoon } from './settle.js';
 import { resolveServiceSetup } from './setup.js';
 import { runSignalled } from './signalled-call.js';
 import { readBreakerSnapshot } from './snapshot.js';
-import { callAfterLease, linkStore } from './store-link.js';
+import { callAfterLease, executeAfterLease, linkStore } from './store-link.js';
 
 export type { CircuitBreakerActor } from './actor-host.js';
 export type { CircuitBreakerEventOf, CircuitBreakerEventType } from './listeners.js';
@@ -171,7 +171,8 @@ export class CircuitBreaker extends BreakerControls {
     }
     if (token === TURNED_AWAY) return rejectSoon(this.#core.openError());
     if (typeof token !== 'number') {
-      const context = [{ signal: signal ?? signalThatNeverAborts() }] as [ExecuteContext];
+      if (signal !== undefined) return executeAfterLease(token, this.#core, fn, signal);
+      const context = [{ signal: signalThatNeverAborts() }] as [ExecuteContext];
       return callAfterLease(token, this.#core, this.#settler, fn, undefined, context);
     }
     if (signal !== undefined) return runSignalled(this.#core, token, fn, signal);

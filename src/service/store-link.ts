@@ -23,6 +23,7 @@ import { TURNED_AWAY } from './guarded-call.js';
 import type { BreakerLogger } from './logger.js';
 import type { StoreSetup } from './options.js';
 import type { CallSettler } from './settle.js';
+import { runSignalled } from './signalled-call.js';
 import type {
   CircuitStore,
   OutcomeBatch,
@@ -191,9 +192,13 @@ export class StoreLink {
     this.#circuit.settleProbe(lease, ok).catch(() => undefined);
   }
 
-  /** A probe of `generation` counts neither way (cancelled, ignored): its lease lapses. */
+  /** A probe of `generation` counts neither way (cancelled, ignored): its lease goes back. */
   released(generation: number): void {
-    this.#takeLease(generation);
+    const lease = this.#takeLease(generation);
+    const circuit = this.#circuit;
+    if (lease === undefined || circuit.releaseProbe === undefined) return; // it expires then
+    // A lost reply is fine here too: the lease expires on its own.
+    circuit.releaseProbe(lease).catch(() => undefined);
   }
 
   /** A manual control, applied to the shared circuit as well (the local one already moved). */
@@ -311,6 +316,27 @@ export function callAfterLease<T, A extends unknown[], R>(
       return settler.thrown(generation, error);
     }
     return settler.track(generation, result);
+  });
+}
+
+/**
+ * `execute(fn, { signal })` as a half-open probe: once its lease is granted it runs like any
+ * signalled call (the caller's abort rejects it and gives the lease back); a signal that
+ * aborted while the lease was on its way gives it back before anything runs.
+ */
+export function executeAfterLease<R>(
+  pending: PendingProbe,
+  core: BreakerController,
+  fn: (context: { signal: AbortSignal }) => R | PromiseLike<R>,
+  signal: AbortSignal,
+): Promise<R> {
+  return pending.ready.then((generation) => {
+    if (generation === TURNED_AWAY) throw core.openError();
+    if (signal.aborted) {
+      core.cancel(generation);
+      throw signal.reason;
+    }
+    return runSignalled(core, generation, fn, signal);
   });
 }
 

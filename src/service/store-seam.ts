@@ -8,8 +8,9 @@
  *   when the local rule trips;
  * - `onState`: a newer shared state becomes a machine `REMOTE` event (reason `remote`); an open
  *   timer is armed from `retryIn`, never from a local clock;
- * - half-open: `acquireProbe()` before a probe runs, `settleProbe(lease, ok)` with its outcome; a
- *   denied probe is rejected like any call while open;
+ * - half-open: `acquireProbe()` before a probe runs, `settleProbe(lease, ok)` with its outcome,
+ *   `releaseProbe(lease)` when it counts neither way (cancelled, an ignored error); a denied
+ *   probe is rejected like any call while open;
  * - `forceOpen`/`forceClose`/`reset`/`disable` also call `command()`;
  * - `onStatus`: a machine `STORE_STATUS` event; the machine applies `onStoreUnavailable`.
  */
@@ -207,6 +208,12 @@ export interface SharedCircuit {
   acquireProbe(): Promise<ProbeDecision>;
   /** Releases a lease; the probe's outcome may close or reopen the shared circuit. */
   settleProbe(lease: ProbeLease, ok: boolean): Promise<SharedState>;
+  /**
+   * Gives a lease back without an outcome (the probe was cancelled, or failed with an ignored
+   * error), so another probe may run at once. Optional: a store without it lets the lease
+   * expire on its own.
+   */
+  releaseProbe?(lease: ProbeLease): Promise<SharedState>;
   /** Applies a manual control to the shared circuit. */
   command(kind: StoreCommandKind, options?: StoreCommandOptions): Promise<SharedState>;
   /** Reads the shared state without reporting anything. */

@@ -104,6 +104,9 @@ describe('redisStore options', () => {
     await expect(circuit.settleProbe(lease, 'yes' as never)).rejects.toThrow(
       'ok must be a boolean, got "yes"',
     );
+    await expect(circuit.releaseProbe?.({} as never)).rejects.toThrow(
+      'lease must come from acquireProbe(), got an object',
+    );
     await store.close();
     await store.close();
     expect(() => store.circuit('b')).toThrow('the store is closed');

@@ -152,6 +152,28 @@ describe.each(CLIENT_KINDS)('shared circuit on Redis with %s', (kind: ClientKind
     });
   });
 
+  it('a released lease frees its slot at once and moves nothing', async () => {
+    const options = {
+      failureThreshold: 1,
+      resetTimeout: 20,
+      halfOpenMaxCalls: 1,
+      probeLease: 60_000,
+    };
+    const [a, b] = replicas(2, options);
+    if (!a || !b) throw new Error('two replicas');
+    a.report({ successes: 0, failures: 1, tripped: 'consecutiveFailures' });
+    expect((await a.flushNow())?.state).toBe('open');
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    const held = await a.acquireProbe();
+    if (!held.granted) throw new Error('the first probe gets the one lease');
+    expect((await b.acquireProbe()).granted).toBe(false);
+    const released = await a.releaseProbe(held.lease);
+    expect(released).toMatchObject({ state: 'halfOpen', generation: held.state.generation });
+    expect(released.probesInFlight).toBe(0);
+    // Without the release the slot would stay taken for the lease's 60 s.
+    expect((await b.acquireProbe()).granted).toBe(true);
+  });
+
   it('manual commands act on every replica and carry their reason', async () => {
     const [a, b] = replicas(2, {});
     if (!a || !b) throw new Error('two replicas');
