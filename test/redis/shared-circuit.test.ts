@@ -167,9 +167,9 @@ describe.each(CLIENT_KINDS)('shared circuit on Redis with %s', (kind: ClientKind
     const held = await a.acquireProbe();
     if (!held.granted) throw new Error('the first probe gets the one lease');
     expect((await b.acquireProbe()).granted).toBe(false);
-    const released = await a.releaseProbe(held.lease);
+    const released = await a.releaseProbe?.(held.lease);
     expect(released).toMatchObject({ state: 'halfOpen', generation: held.state.generation });
-    expect(released.probesInFlight).toBe(0);
+    expect(released?.probesInFlight).toBe(0);
     // Without the release the slot would stay taken for the lease's 60 s.
     expect((await b.acquireProbe()).granted).toBe(true);
   });
