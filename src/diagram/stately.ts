@@ -296,9 +296,11 @@ class StatelyWriter {
     );
   }
 
-  #transition(transition: GraphTransition): Code {
+  /** `bare`: a transition with only a target may be written as its target string. */
+  #transition(transition: GraphTransition, bare = true): Code {
     const targets = transition.targets.map((t) => str(this.#reference(transition.source, t)));
     const onlyTarget =
+      bare &&
       targets.length === 1 &&
       !transition.guard &&
       transition.actions.length === 0 &&
@@ -317,18 +319,26 @@ class StatelyWriter {
     ]);
   }
 
-  #transitions(transitions: readonly GraphTransition[]): Code | undefined {
-    return oneOrMany(transitions.map((t) => this.#transition(t)));
+  /**
+   * XState reads a bare string inside an `after` list as a transition without a target (it
+   * does not for `on`), so `delayed` lists write every transition as an object.
+   */
+  #transitions(transitions: readonly GraphTransition[], delayed = false): Code | undefined {
+    const bare = !delayed || transitions.length === 1;
+    return oneOrMany(transitions.map((t) => this.#transition(t, bare)));
   }
 
   /** `{ KEY: transition(s) }` for transitions grouped by `keyOf`. */
   #transitionMap(
     transitions: readonly GraphTransition[],
     keyOf: (t: GraphTransition) => string | number,
+    delayed = false,
   ): Code | undefined {
     const groups = groupBy(transitions, keyOf);
     if (groups.size === 0) return undefined;
-    return obj([...groups].map(([key, group]) => [key, this.#transitions(group)] as const));
+    return obj(
+      [...groups].map(([key, group]) => [key, this.#transitions(group, delayed)] as const),
+    );
   }
 
   #invoke(state: GraphState): Code | undefined {
@@ -400,8 +410,10 @@ class StatelyWriter {
         ],
         [
           'after',
-          this.#transitionMap(of('after'), (t) =>
-            t.trigger.kind === 'after' ? t.trigger.delay : 0,
+          this.#transitionMap(
+            of('after'),
+            (t) => (t.trigger.kind === 'after' ? t.trigger.delay : 0),
+            true,
           ),
         ],
         ['always', this.#transitions(of('always'))],
