@@ -1,0 +1,101 @@
+/**
+ * The pure helpers behind the machine, called directly: how the sliding windows count slow
+ * calls, what `measure` and `entered` read from a context, and how input checks describe values.
+ */
+import { describe, expect, it } from 'vitest';
+import { entered, initialContext } from '../src/machine/context.js';
+import { resolveBreakerConfig } from '../src/machine/options.js';
+import {
+  emptyWindow,
+  measure,
+  OUTCOME_FAILURE,
+  OUTCOME_SLOW,
+  pushOutcome,
+  recordInWindow,
+  type WindowState,
+  windowCounts,
+} from '../src/machine/rules.js';
+import { describeValue, rejectUnknownKeys } from '../src/validate.js';
+
+const SLOW_POLICY = { slowCallRateThreshold: 0.5, slowCallDuration: 100 } as const;
+
+function windowOf(state: WindowState | null): WindowState {
+  if (state === null) throw new Error('expected a window');
+  return state;
+}
+
+describe('slow calls in a time window', () => {
+  const config = resolveBreakerConfig({
+    ...SLOW_POLICY,
+    slidingWindow: { type: 'time', duration: 1000, buckets: 10 },
+  });
+
+  it('a run of slow calls adds each of them to its bucket', () => {
+    const window = windowOf(emptyWindow(config));
+    pushOutcome(window, config, OUTCOME_SLOW, 50, 3);
+    pushOutcome(window, config, OUTCOME_SLOW | OUTCOME_FAILURE, 60);
+    expect(window).toEqual({
+      type: 'time',
+      buckets: [{ start: 0, calls: 4, failures: 1, slowCalls: 4 }],
+    });
+  });
+
+  it('the totals add the slow calls of every live bucket', () => {
+    let window = windowOf(emptyWindow(config));
+    window = recordInWindow(window, config, OUTCOME_SLOW, 50);
+    window = recordInWindow(window, config, 0, 150);
+    window = recordInWindow(window, config, OUTCOME_SLOW, 250, 2);
+    expect(windowCounts(window, config, 300)).toEqual({ calls: 4, failures: 0, slowCalls: 3 });
+    // At 1050 the bucket of t=50 has left the window.
+    expect(windowCounts(window, config, 1050)).toEqual({ calls: 3, failures: 0, slowCalls: 2 });
+  });
+});
+
+describe('slow calls in a count window', () => {
+  it('a slow call pushed out of the ring leaves the slow count', () => {
+    const config = resolveBreakerConfig({
+      ...SLOW_POLICY,
+      slidingWindow: { type: 'count', size: 2 },
+    });
+    let window = windowOf(emptyWindow(config));
+    for (const code of [OUTCOME_SLOW, OUTCOME_SLOW, 0]) {
+      window = recordInWindow(window, config, code, 1);
+    }
+    expect(windowCounts(window, config, 1)).toEqual({ calls: 2, failures: 0, slowCalls: 1 });
+  });
+});
+
+describe('measure', () => {
+  it('reports probes in flight only for half-open', () => {
+    const context = { ...initialContext({}), halfOpenInFlight: 2 };
+    expect(measure('halfOpen', context, 0).probesInFlight).toBe(2);
+    expect(measure('open', context, 0).probesInFlight).toBe(0);
+    expect(measure('closed', context, 0).probesInFlight).toBe(0);
+  });
+});
+
+describe('entered', () => {
+  it('re-entering open for a local reason is a new attempt, for a shared deadline it is not', () => {
+    const open = { ...initialContext({}), openAttempts: 1 };
+    const opened = entered(open, 'open', 'consecutiveFailures', 10);
+    const moved = { ...open, ...opened.next };
+    expect(moved.openAttempts).toBe(2);
+    expect(entered(moved, 'open', 'consecutiveFailures', 20).next.openAttempts).toBe(3);
+    expect(entered(moved, 'open', 'remote', 20).next.openAttempts).toBe(2);
+  });
+});
+
+describe('describing rejected values', () => {
+  it('names a value that JSON cannot show by its type', () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    expect(describeValue(circular)).toBe('[object Object]');
+    expect(describeValue([1n])).toBe('[object Array]');
+  });
+
+  it('names an unknown key as it is when no path is given', () => {
+    expect(() => rejectUnknownKeys({ colour: 1 }, ['color'])).toThrow(
+      new TypeError('unknown option "colour"'),
+    );
+  });
+});
