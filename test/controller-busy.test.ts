@@ -109,3 +109,30 @@ describe('events sent to the actor from outside', () => {
     expect(opened).toEqual(['open']);
   });
 });
+
+describe('listeners and nested steps', () => {
+  const ALL = ['stateChange', 'open', 'halfOpen', 'close', 'success', 'failure', 'reject'] as const;
+
+  function flagged(options: CircuitBreakerOptions, during: (core: BreakerController) => void) {
+    let inStep = false;
+    const made = withLogger(options, (core) => {
+      inStep = true;
+      during(core);
+      inStep = false;
+    });
+    const seen: Array<[string, boolean]> = [];
+    for (const type of ALL) {
+      made.core.listeners.add(type, (event: CircuitBreakerEmitted) =>
+        seen.push([event.type, inStep]),
+      );
+    }
+    return { ...made, seen };
+  }
+
+  it('delivers nothing from inside a step when an outcome is sent during it', () => {
+    const { core, seen } = flagged({ failureThreshold: 1 }, (core) => core.succeed(0));
+    core.fail(0, new Error('down'));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.filter(([, inside]) => inside)).toEqual([]);
+  });
+});
