@@ -211,3 +211,216 @@ describe('guarded probes waiting for a shared lease', () => {
   });
 });
 
+describe('plain execute and wrap as a half-open probe with a shared store', () => {
+  async function halfOpen(options: CircuitBreakerOptions = {}) {
+    const { store, circuit } = fakeStore();
+    const setup = simulated({ name: 'payments', store, resetTimeout: 1000, ...options });
+    await failTimes(setup.breaker, 5);
+    setup.clock.increment(1000);
+    expect(setup.breaker.state).toBe('halfOpen');
+    return { ...setup, circuit: circuit() };
+  }
+
+  it('wrap waits for the lease before it calls fn, with its this and arguments', async () => {
+    const { breaker, circuit } = await halfOpen();
+    const target = { factor: 2 };
+    const work = vi.fn(function (this: typeof target, x: number) {
+      return Promise.resolve(x * this.factor);
+    });
+    const call = breaker.wrap(work).call(target, 21);
+    await settle();
+    expect(work).not.toHaveBeenCalled();
+    expect(circuit.acquires).toHaveLength(1);
+    circuit.acquires[0]?.grant();
+    await expect(call).resolves.toBe(42);
+    expect(work).toHaveBeenCalledOnce();
+    expect(circuit.settles.map((s) => s.ok)).toEqual([true]);
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('wrap denied its lease is turned away without calling fn', async () => {
+    const { breaker, circuit } = await halfOpen();
+    const work = vi.fn(ok);
+    const call = breaker.wrap(work)();
+    await settle();
+    circuit.acquires[0]?.deny();
+    await expect(call).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(work).not.toHaveBeenCalled();
+  });
+
+  it('execute without a signal waits for the lease and hands fn a signal that never aborts', async () => {
+    const { breaker, circuit } = await halfOpen();
+    const work = vi.fn(({ signal }: { signal: AbortSignal }) => Promise.resolve(signal.aborted));
+    const call = breaker.execute(work);
+    await settle();
+    expect(work).not.toHaveBeenCalled();
+    circuit.acquires[0]?.grant();
+    await expect(call).resolves.toBe(false);
+    expect(circuit.settles.map((s) => s.ok)).toEqual([true]);
+  });
+
+  it('execute with a signal waits for the lease and hands fn the caller signal', async () => {
+    const { breaker, circuit } = await halfOpen();
+    const caller = new AbortController();
+    let seen: AbortSignal | undefined;
+    const call = breaker.execute(
+      ({ signal }) => {
+        seen = signal;
+        return 'done';
+      },
+      { signal: caller.signal },
+    );
+    await settle();
+    expect(seen).toBeUndefined();
+    circuit.acquires[0]?.grant();
+    await expect(call).resolves.toBe('done');
+    expect(seen).toBe(caller.signal);
+  });
+});
+
+describe('entry points refusing before they run anything', () => {
+  it('a wrapped function of a disposed breaker rejects, it does not throw', async () => {
+    const { breaker } = simulated();
+    const wrapped = breaker.wrap(ok);
+    breaker.dispose();
+    let outcome: Promise<string> | undefined;
+    expect(() => {
+      outcome = wrapped();
+    }).not.toThrow();
+    await expect(outcome).rejects.toThrow(/has been disposed/);
+  });
+
+  it('execute reads null options as none', async () => {
+    const { breaker } = simulated();
+    await expect(breaker.execute(ok, null as never)).resolves.toBe('ok');
+  });
+
+  it('a guarded execute of something that is not a function rejects naming it, counting nothing', async () => {
+    const { breaker } = simulated({ callTimeout: 5000 });
+    await expect(breaker.execute(42 as never)).rejects.toThrow(
+      new TypeError('fn must be a function, got 42'),
+    );
+    expect(breaker.getStats().totalFailures).toBe(0);
+  });
+
+  it('a signal that is a function with an aborted flag is refused', async () => {
+    const { breaker } = simulated();
+    const impostor = Object.assign(() => undefined, { aborted: false });
+    await expect(breaker.execute(ok, { signal: impostor as never })).rejects.toThrow(
+      /signal must be an AbortSignal/,
+    );
+  });
+
+  it("execute's fallback gets the error and no call arguments", async () => {
+    const { breaker } = simulated({ callTimeout: 5000 });
+    const fallback = vi.fn((...args: unknown[]) => args.length);
+    await expect(
+      breaker.execute(() => Promise.reject(new Error('down')), { fallback }),
+    ).resolves.toBe(1);
+  });
+});
+
+describe('outcomes of guarded calls without a slow-call rule', () => {
+  const windowed = {
+    failureRateThreshold: 0.9,
+    slidingWindow: { type: 'count', size: 10 },
+    minimumThroughput: 10,
+  } as const;
+
+  it('a call timeout counts as a failure and a timeout, not as slow', async () => {
+    const { clock, breaker } = simulated({ callTimeout: 100, ...windowed });
+    const call = breaker.call(() => new Promise<never>(() => undefined));
+    clock.increment(100);
+    await expect(call).rejects.toThrow(/timed out|timeout/i);
+    const metrics = breaker.getMetrics();
+    expect(metrics.failedCalls).toBe(1);
+    expect(metrics.slowCalls).toBe(0);
+    expect(breaker.getStats().totalTimeouts).toBe(1);
+  });
+
+  it('a long success, a result failure and a throwing classifier are neither slow nor timeouts', async () => {
+    const { clock, breaker } = simulated({
+      callTimeout: 100_000,
+      isResultFailure: (result) => {
+        if (result === 'bad classifier') throw new Error('classifier');
+        return result === 'bad';
+      },
+      ...windowed,
+    });
+    let finish!: (value: string) => void;
+    const long = breaker.call(() => new Promise<string>((res) => (finish = res)));
+    clock.increment(50_000);
+    finish('fine');
+    await expect(long).resolves.toBe('fine');
+    await expect(breaker.call(() => Promise.resolve('bad'))).resolves.toBe('bad');
+    await expect(breaker.call(() => Promise.resolve('bad classifier'))).rejects.toThrow(
+      'classifier',
+    );
+    const metrics = breaker.getMetrics();
+    expect(metrics.bufferedCalls).toBe(3);
+    expect(metrics.failedCalls).toBe(2);
+    expect(metrics.slowCalls).toBe(0);
+    expect(breaker.getStats().totalTimeouts).toBe(0);
+  });
+
+  it('a call slower than slowCallDuration that then times out counts as slow', async () => {
+    const { clock, breaker } = simulated({
+      callTimeout: 100,
+      slowCallDuration: 50,
+      slowCallRateThreshold: 0.9,
+      slidingWindow: { type: 'count', size: 10 },
+      minimumThroughput: 10,
+    });
+    const call = breaker.call(() => new Promise<never>(() => undefined));
+    clock.increment(100);
+    await expect(call).rejects.toThrow();
+    expect(breaker.getMetrics().slowCalls).toBe(1);
+  });
+});
+
+describe('operator controls through a shared store', () => {
+  function shared() {
+    const { store, circuit } = fakeStore();
+    const { clock, breaker } = simulated({ name: 'payments', store });
+    return { clock, breaker, circuit: circuit() };
+  }
+
+  it('reset and forceClose send their reason, or an empty one', () => {
+    const { breaker, circuit } = shared();
+    breaker.reset();
+    breaker.reset({ reason: 'deploy' });
+    breaker.forceClose();
+    breaker.forceClose({ reason: 'fixed' });
+    expect(circuit.commands).toStrictEqual([
+      { kind: 'reset', options: { reason: '' } },
+      { kind: 'reset', options: { reason: 'deploy' } },
+      { kind: 'forceClose', options: { reason: '' } },
+      { kind: 'forceClose', options: { reason: 'fixed' } },
+    ]);
+  });
+
+  it('forceOpen sends its period only when it has one', () => {
+    const { breaker, circuit } = shared();
+    breaker.forceOpen();
+    expect(breaker.state).toBe('forcedOpen');
+    breaker.forceOpen({ for: 500, reason: 'drill' });
+    expect(breaker.state).toBe('open');
+    expect(circuit.commands).toStrictEqual([
+      { kind: 'forceOpen', options: { reason: '' } },
+      { kind: 'forceOpen', options: { reason: 'drill', for: 500 } },
+    ]);
+  });
+
+  it('their validation errors name the control', () => {
+    const { breaker } = simulated();
+    expect(() => breaker.reset({ bogus: 1 } as never)).toThrow(
+      new TypeError('unknown reset option "bogus"'),
+    );
+    expect(() => breaker.forceClose({ bogus: 1 } as never)).toThrow(
+      new TypeError('unknown forceClose option "bogus"'),
+    );
+    expect(() => breaker.reset(7 as never)).toThrow(
+      new TypeError('reset options must be an object, got 7'),
+    );
+  });
+});
