@@ -424,3 +424,20 @@ describe('operator controls through a shared store', () => {
     );
   });
 });
+
+describe('the signal fn reads under a call timeout', () => {
+  it('is one signal however often fn reads it, and the timeout aborts it', async () => {
+    const { clock, breaker } = simulated({ callTimeout: 100 });
+    let first: AbortSignal | undefined;
+    let second: AbortSignal | undefined;
+    const call = breaker.execute((ctx) => {
+      first = ctx.signal;
+      second = ctx.signal;
+      return new Promise<never>(() => undefined);
+    });
+    expect(second).toBe(first);
+    clock.increment(100);
+    await expect(call).rejects.toThrow();
+    expect(first?.aborted).toBe(true);
+  });
+});
