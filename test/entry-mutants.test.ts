@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
-import { type CircuitBreaker, type CircuitBreakerOptions, CircuitOpenError } from '../src/index.js';
+import { SimulatedClock } from 'xstate';
+import { CircuitBreaker, type CircuitBreakerOptions, CircuitOpenError } from '../src/index.js';
 import { fakeStore } from './fake-store.js';
 import { failTimes, ok, settle, simulated } from './helpers.js';
 
@@ -439,5 +440,32 @@ describe('the signal fn reads under a call timeout', () => {
     clock.increment(100);
     await expect(call).rejects.toThrow();
     expect(first?.aborted).toBe(true);
+  });
+});
+
+describe('clock reads of a guarded call', () => {
+  /** The clock reads of one successful call through a breaker made with `options`. */
+  async function readsOfOneCall(options: CircuitBreakerOptions): Promise<number> {
+    const clock = new SimulatedClock();
+    clock.set(1000);
+    let reads = 0;
+    const counting = {
+      now: () => {
+        reads += 1;
+        return clock.now();
+      },
+      setTimeout: (callback: () => void, ms: number) => clock.setTimeout(callback, ms),
+      clearTimeout: (handle: unknown) => clock.clearTimeout(handle as never),
+    };
+    const breaker = new CircuitBreaker({ ...options, clock: counting });
+    await breaker.call(ok);
+    const before = reads;
+    await breaker.call(ok);
+    return reads - before;
+  }
+
+  it('with neither a call timeout nor a slow-call rule, no more than a plain call', async () => {
+    const plain = await readsOfOneCall({});
+    expect(await readsOfOneCall({ isFailure: () => true })).toBe(plain);
   });
 });
