@@ -469,3 +469,14 @@ describe('clock reads of a guarded call', () => {
     expect(await readsOfOneCall({ isFailure: () => true })).toBe(plain);
   });
 });
+
+describe('a plain execute with a signal', () => {
+  it('removes its abort listener once fn settles', async () => {
+    const { breaker } = simulated();
+    const { signal, added, removed } = watchedSignal();
+    await expect(breaker.execute(ok, { signal })).resolves.toBe('ok');
+    const listener = added.mock.calls[0]?.[1];
+    expect(listener).toBeDefined();
+    expect(removed).toHaveBeenCalledWith('abort', listener);
+  });
+});
