@@ -1,0 +1,87 @@
+/**
+ * `tsx scripts/mutation-score.ts REPORT.json...`: merges Stryker JSON reports of runs over parts
+ * of the tree into one table per file and one whole-tree score (the score of test/MUTATION.md).
+ *
+ * A mutant is known by its file, place, mutator and replacement. Reports are read in the order
+ * given; a later report's result replaces an earlier one's, except that a mutant a run left out
+ * (`Ignored`, a static mutant under `ignoreStatic`) never replaces a result. So the parts run
+ * with `ignoreStatic` come first and the static runs (test/MUTATION.md) after them: they fill in
+ * exactly the mutants the parts did not run. `--survivors` also lists every mutant that survived
+ * or had no coverage, one per line.
+ */
+import { readFileSync } from 'node:fs';
+
+interface Mutant {
+  mutatorName: string;
+  replacement?: string;
+  status: string;
+  location: { start: { line: number; column: number }; end: { line: number; column: number } };
+}
+interface Report {
+  files: Record<string, { source: string; mutants: Mutant[] }>;
+}
+
+const args = process.argv.slice(2);
+const listSurvivors = args.includes('--survivors');
+const paths = args.filter((arg) => !arg.startsWith('--'));
+if (paths.length === 0) {
+  console.error('usage: tsx scripts/mutation-score.ts [--survivors] REPORT.json...');
+  process.exit(2);
+}
+
+const results = new Map<string, { file: string; line: string; mutant: Mutant }>();
+for (const path of paths) {
+  const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+  for (const [file, { source, mutants }] of Object.entries(report.files)) {
+    const lines = source.split('\n');
+    for (const mutant of mutants) {
+      const { start, end } = mutant.location;
+      const key = `${file}:${start.line}:${start.column}-${end.line}:${end.column}:${mutant.mutatorName}:${mutant.replacement ?? ''}`;
+      if (mutant.status === 'Ignored' && results.has(key)) continue;
+      results.set(key, { file, line: (lines[start.line - 1] ?? '').trim(), mutant });
+    }
+  }
+}
+
+const UNDETECTED = new Set(['Survived', 'NoCoverage']);
+const perFile = new Map<string, Record<string, number>>();
+for (const { file, mutant } of results.values()) {
+  const counts = perFile.get(file) ?? {};
+  counts[mutant.status] = (counts[mutant.status] ?? 0) + 1;
+  perFile.set(file, counts);
+}
+
+const score = (detected: number, undetected: number) =>
+  detected + undetected === 0 ? '-' : `${((100 * detected) / (detected + undetected)).toFixed(2)}%`;
+const total: Record<string, number> = {};
+console.log('| file | killed | timeout | survived | no coverage | not run | score |');
+console.log('|---|---:|---:|---:|---:|---:|---:|');
+for (const [file, counts] of [...perFile].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [status, n] of Object.entries(counts)) total[status] = (total[status] ?? 0) + n;
+  const n = (status: string) => counts[status] ?? 0;
+  const detected = n('Killed') + n('Timeout');
+  const undetected = n('Survived') + n('NoCoverage');
+  console.log(
+    `| ${file} | ${n('Killed')} | ${n('Timeout')} | ${n('Survived')} | ${n('NoCoverage')} | ${n('Ignored')} | ${score(detected, undetected)} |`,
+  );
+}
+const t = (status: string) => total[status] ?? 0;
+const detected = t('Killed') + t('Timeout');
+const undetected = t('Survived') + t('NoCoverage');
+console.log(
+  `\n${detected + undetected} mutants run: ${t('Killed')} killed, ${t('Timeout')} timed out, ` +
+    `${t('Survived')} survived, ${t('NoCoverage')} without coverage; ${t('Ignored')} not run. ` +
+    `Score ${score(detected, undetected)}.`,
+);
+
+if (listSurvivors) {
+  console.log('');
+  for (const { file, line, mutant } of results.values()) {
+    if (!UNDETECTED.has(mutant.status)) continue;
+    const { line: at, column } = mutant.location.start;
+    const replacement = JSON.stringify(mutant.replacement ?? '').slice(0, 80);
+    console.log(
+      `${file}:${at}:${column} ${mutant.status} ${mutant.mutatorName} => ${replacement} | ${line}`,
+    );
+  }
+}
