@@ -82,6 +82,16 @@ describe('restoring keeps the saved options', () => {
     expect(() => restore(typo as never)).toThrow(/unknown option "failureTreshold"/);
   });
 
+  it('a misspelt option is rejected with a snapshot as without one, even when undefined', () => {
+    const { breaker } = simulated({ name: 'payments' });
+    const snapshot = breaker.toJSON();
+    const typo = { name: 'payments', failureTreshold: undefined } as CircuitBreakerOptions;
+    expect(() => new CircuitBreaker(typo)).toThrow(/unknown option "failureTreshold"/);
+    expect(() => new CircuitBreaker({ ...typo, snapshot })).toThrow(
+      /unknown option "failureTreshold"/,
+    );
+  });
+
   it('a backoff breaker restored while open keeps the period of that opening', async () => {
     const backoff = exponentialBackoff({ initial: 700, max: 10_000 });
     const { breaker } = simulated({ name: 'api', failureThreshold: 1, resetTimeout: backoff });

@@ -263,7 +263,11 @@ export function withSavedOptions<T extends object>(saved: unknown, given: T): T 
     fail(`its saved options are invalid (${(error as Error).message})`);
   }
   const merged: Record<string, unknown> = { ...savedOptions };
-  for (const [key, value] of Object.entries(given)) if (value !== undefined) merged[key] = value;
+  // A key given as `undefined` keeps the saved value, if any; kept as given otherwise, so the
+  // option check still sees it (a misspelt key is rejected with a snapshot as without one).
+  for (const [key, value] of Object.entries(given)) {
+    if (value !== undefined || !Object.hasOwn(merged, key)) merged[key] = value;
+  }
   return merged as T;
 }
 
