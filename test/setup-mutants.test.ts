@@ -1,14 +1,19 @@
 /**
  * Corners of option validation and setup: manual controls given a non-object, a store that is
  * not one, `probeLease`, `retryAfter`, `errorStacks` and `logger` of the wrong kind, the frozen
- * `config` copy, and a backoff restored over a snapshot's fixed `resetTimeout`.
+ * `config` copy, a backoff restored over a snapshot's fixed `resetTimeout`, and whether the
+ * error classes capture a stack trace by default.
  */
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import {
   CircuitBreaker,
+  CircuitBreakerDisposedError,
+  CircuitBreakerError,
   type CircuitBreakerOptions,
+  CircuitOpenError,
   type CircuitStore,
+  CircuitTimeoutError,
   exponentialBackoff,
   MAX_TIMEOUT_MS,
 } from '../src/index.js';
@@ -18,6 +23,13 @@ function breakerWith(options: CircuitBreakerOptions = {}): CircuitBreaker {
   return new CircuitBreaker({ clock: new SimulatedClock(), ...options });
 }
 
+/** Opens `breaker` (failureThreshold 1) and returns the error its next call is turned away with. */
+async function turnedAway(breaker: CircuitBreaker): Promise<unknown> {
+  await breaker.call(() => Promise.reject(new Error('down'))).catch(() => undefined);
+  expect(breaker.state).toBe('open');
+  return breaker.call(() => 'never run').catch((error: unknown) => error);
+}
+
 /** A store that must never be asked: every test here fails validation before linking it. */
 const unaskedStore: CircuitStore = {
   circuit() {
@@ -25,6 +37,11 @@ const unaskedStore: CircuitStore = {
   },
   close: () => Promise.resolve(),
 };
+
+/** True when `stack` holds at least one frame below its header line. */
+function hasFrames(stack: string | undefined): boolean {
+  return stack !== undefined && /\n\s+at /.test(stack);
+}
 
 describe('manual controls given options that are not an object', () => {
   it('reset names itself and the number it was given', () => {
@@ -127,5 +144,51 @@ describe('breaker.config', () => {
     expect(restored.config.resetTimeout).toBe(30_000);
     // The function is not saved, and neither is the fixed period it replaced.
     expect(restored.toJSON().options).toStrictEqual({ name: 'users' });
+  });
+});
+
+describe('stack traces of the breaker’s errors', () => {
+  it('a turned-away call’s CircuitOpenError has no frames unless errorStacks is on', async () => {
+    const quiet = await turnedAway(breakerWith({ failureThreshold: 1 }));
+    expect(quiet).toBeInstanceOf(CircuitOpenError);
+    expect((quiet as Error).stack).toBe(
+      'CircuitOpenError: circuit breaker "default" is open, retry in 30000ms',
+    );
+    const loud = await turnedAway(breakerWith({ failureThreshold: 1, errorStacks: true }));
+    expect(loud).toBeInstanceOf(CircuitOpenError);
+    expect(hasFrames((loud as Error).stack)).toBe(true);
+  });
+
+  it('a disposed breaker’s error captures a stack', async () => {
+    const breaker = breakerWith({ name: 'users' });
+    breaker.dispose();
+    const error = await breaker.call(() => 'never run').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CircuitBreakerDisposedError);
+    expect((error as Error).name).toBe('CircuitBreakerDisposedError');
+    expect((error as Error).message).toBe('circuit breaker "users" has been disposed');
+    expect(hasFrames((error as Error).stack)).toBe(true);
+  });
+
+  it('each error class captures a stack when constructed without the flag', () => {
+    const base = new CircuitBreakerError('broken');
+    expect(base.name).toBe('CircuitBreakerError');
+    expect(hasFrames(base.stack)).toBe(true);
+
+    const open = new CircuitOpenError('users', 'open', 250);
+    expect(open.message).toBe('circuit breaker "users" is open, retry in 250ms');
+    expect(hasFrames(open.stack)).toBe(true);
+
+    const timeout = new CircuitTimeoutError('users', 2000);
+    expect(timeout.message).toBe('call through circuit breaker "users" timed out after 2000ms');
+    expect(hasFrames(timeout.stack)).toBe(true);
+  });
+
+  it('each error class skips the stack when asked to', () => {
+    expect(new CircuitOpenError('users', 'halfOpen', null, false).stack).toBe(
+      'CircuitOpenError: circuit breaker "users" is halfOpen',
+    );
+    expect(new CircuitTimeoutError('users', 2000, false).stack).toBe(
+      'CircuitTimeoutError: call through circuit breaker "users" timed out after 2000ms',
+    );
   });
 });
