@@ -270,7 +270,7 @@ describe('exponentialBackoff', () => {
     [
       'factor as text',
       { initial: 1, factor: '2' },
-      new RangeError('factor must be a finite number >= 1, got "2"'),
+      new TypeError('factor must be a finite number >= 1, got "2"'),
     ],
     [
       'jitter below 0',
@@ -285,7 +285,7 @@ describe('exponentialBackoff', () => {
     [
       'jitter as text',
       { initial: 1, jitter: '0.5' },
-      new RangeError('jitter must be a number in [0, 1], got "0.5"'),
+      new TypeError('jitter must be a number in [0, 1], got "0.5"'),
     ],
     [
       'random not a function',

@@ -1,6 +1,6 @@
 /**
  * Corners of option validation and setup: manual controls given a non-object, a store that is
- * not one, `probeLease`, `retryAfter`, `errorStacks` and `logger` of the wrong kind, the frozen
+ * not one, `probeLease`, `retryAfter`, `errorStacks` and `logger` of the wrong kind (and a function logger), the frozen
  * `config` copy, a backoff restored over a snapshot's fixed `resetTimeout`, and whether the
  * error classes capture a stack trace by default.
  */
@@ -101,6 +101,16 @@ describe('options of the wrong kind', () => {
     );
   });
 
+  it('retryAfter is no per-call policy: the call keeps the plain path, and retryAfter still counts', async () => {
+    const breaker = breakerWith({ failureThreshold: 1, retryAfter: () => 2500 });
+    const call = breaker.call(() => 'plain');
+    // The plain path counts a plain value before `call` returns; the guarded path does not.
+    expect(breaker.getStats().totalSuccesses).toBe(1);
+    await expect(call).resolves.toBe('plain');
+    await breaker.call(() => Promise.reject(new Error('429'))).catch(() => undefined);
+    expect(breaker.timeUntilRetry()).toBe(2500);
+  });
+
   it('errorStacks must be a boolean, not a truthy string', () => {
     expect(() => breakerWith({ errorStacks: 'yes' as never })).toThrow(
       new TypeError('errorStacks must be a boolean, got "yes"'),
@@ -110,9 +120,17 @@ describe('options of the wrong kind', () => {
     );
   });
 
-  it('a logger must be an object: a function with info() and warn() is refused', () => {
-    const logger = Object.assign(function log() {}, { info() {}, warn() {} });
-    expect(() => breakerWith({ logger })).toThrow(
+  it('a function with info() and warn() is a logger; one without warn() is refused', async () => {
+    const lines: string[] = [];
+    const logger = Object.assign(function log() {}, {
+      info: (line: string) => lines.push(line),
+      warn: (line: string) => lines.push(line),
+    });
+    const breaker = breakerWith({ logger, failureThreshold: 1 });
+    await turnedAway(breaker);
+    expect(lines.some((line) => line.startsWith('circuit_breaker_open '))).toBe(true);
+    const infoOnly = Object.assign(function log() {}, { info() {} });
+    expect(() => breakerWith({ logger: infoOnly as never })).toThrow(
       new TypeError('logger must have info() and warn() methods, got function log'),
     );
   });

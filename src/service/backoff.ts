@@ -73,11 +73,17 @@ export function exponentialBackoff(options: ExponentialBackoffOptions): ResetTim
     MAX_TIMEOUT_MS,
   );
   const factor = options.factor === undefined ? 2 : options.factor;
-  if (typeof factor !== 'number' || !Number.isFinite(factor) || factor < 1) {
+  if (typeof factor !== 'number') {
+    throw new TypeError(`factor must be a finite number >= 1, got ${describeValue(factor)}`);
+  }
+  if (!Number.isFinite(factor) || factor < 1) {
     throw new RangeError(`factor must be a finite number >= 1, got ${describeValue(factor)}`);
   }
   const jitter = options.jitter === undefined ? 0 : options.jitter;
-  if (typeof jitter !== 'number' || !(jitter >= 0 && jitter <= 1)) {
+  if (typeof jitter !== 'number') {
+    throw new TypeError(`jitter must be a number in [0, 1], got ${describeValue(jitter)}`);
+  }
+  if (!(jitter >= 0 && jitter <= 1)) {
     throw new RangeError(`jitter must be a number in [0, 1], got ${describeValue(jitter)}`);
   }
   const random = options.random === undefined ? Math.random : options.random;

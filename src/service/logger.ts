@@ -17,7 +17,8 @@ export interface BreakerLogger {
 export function checkLogger(logger: unknown): BreakerLogger {
   const candidate = logger as Partial<Record<keyof BreakerLogger, unknown>> | null;
   if (
-    typeof candidate !== 'object' ||
+    // A function with both methods is a logger too (some logging libraries export one).
+    (typeof candidate !== 'object' && typeof candidate !== 'function') ||
     candidate === null ||
     typeof candidate.info !== 'function' ||
     typeof candidate.warn !== 'function'

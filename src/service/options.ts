@@ -312,16 +312,16 @@ export function resolvePolicy(
   options: CircuitBreakerOptions,
   config: CircuitBreakerConfig,
 ): GuardedCallPolicy | null {
-  const { callTimeout, isFailure, isIgnored, isResultFailure, fallback, retryAfter } =
-    options ?? {};
+  // `retryAfter` is not a per-call option: the controller asks it for every failure, whatever
+  // path the call took.
+  const { callTimeout, isFailure, isIgnored, isResultFailure, fallback } = options ?? {};
   if (
     callTimeout === undefined &&
     config.slowCallDuration === null &&
     isFailure === undefined &&
     isIgnored === undefined &&
     isResultFailure === undefined &&
-    fallback === undefined &&
-    retryAfter === undefined
+    fallback === undefined
   ) {
     return null; // the common case, checked without building anything
   }
