@@ -117,8 +117,10 @@ describe.each(CLIENT_KINDS)(
         10_000,
         'both replicas to half-open',
       );
-      expect((await a.calls(1, 'hang')).ran).toBe(1);
+      // Timed from before the request: the lease starts when `a` takes it, before its reply
+      // arrives (a slow reply on a loaded machine would otherwise eat into the 400 ms).
       const leasedAt = Date.now();
+      expect((await a.calls(1, 'hang')).ran).toBe(1);
       await a.kill();
       expect(await b.calls(1, 'ok')).toEqual({ ran: 0, ok: 0, failed: 0, rejected: 1 });
       let probed = { ran: 0 };
