@@ -8,6 +8,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import {
   CircuitBreaker,
+  CircuitBreakerDisposedError,
   type CircuitBreakerOptions,
   CircuitOpenError,
   type CircuitStore,
@@ -249,7 +250,7 @@ describe('a probe waiting for its lease while the breaker is disposed', () => {
     await settle();
     breaker.dispose();
     circuit.acquires[0]?.grant();
-    await expect(call).rejects.toBeInstanceOf(CircuitOpenError);
+    await expect(call).rejects.toBeInstanceOf(CircuitBreakerDisposedError);
     expect(work).not.toHaveBeenCalled();
     expect(circuit.settles).toEqual([]);
     expect(circuit.releases).toEqual([]);
@@ -267,7 +268,7 @@ describe('a probe waiting for its lease while the breaker is disposed', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     try {
       circuit.acquires[0]?.deny({ state: 'closed', reason: 'created' });
-      await expect(call).rejects.toBeInstanceOf(CircuitOpenError);
+      await expect(call).rejects.toBeInstanceOf(CircuitBreakerDisposedError);
       expect(warn).not.toHaveBeenCalled();
     } finally {
       warn.mockRestore();

@@ -198,7 +198,12 @@ export class BreakerController {
     return remainingWithin(retryDueAt(context), this.clock.now(), context.openTimeout);
   }
 
-  openError(): CircuitOpenError {
+  /**
+   * The error a turned-away call rejects with. Only a half-open probe waiting for its shared
+   * lease can be turned away after `dispose()`: it is then told so, not that the circuit is open.
+   */
+  openError(): CircuitOpenError | CircuitBreakerDisposedError {
+    if (this.disposed) return new CircuitBreakerDisposedError(this.name);
     return new CircuitOpenError(this.name, this.state(), this.timeUntilRetry(), this.errorStacks);
   }
 
