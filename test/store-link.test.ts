@@ -127,6 +127,34 @@ describe('reporting outcomes', () => {
     ]);
   });
 
+  it('a rate trip is reported with its rule: failureRate, slowCallRate', async () => {
+    const window = { type: 'count', size: 4 } as const;
+    const byRate = shared({
+      failureRateThreshold: 0.5,
+      minimumThroughput: 4,
+      slidingWindow: window,
+    });
+    await byRate.breaker.call(ok);
+    await byRate.breaker.call(ok);
+    await failTimes(byRate.breaker, 2);
+    expect(byRate.breaker.state).toBe('open');
+    expect(byRate.circuit.reports.at(-1)?.tripped).toBe('failureRate');
+
+    const bySlow = shared({
+      slowCallDuration: 100,
+      slowCallRateThreshold: 0.5,
+      minimumThroughput: 2,
+      slidingWindow: window,
+    });
+    for (let i = 0; i < 2; i++) {
+      await bySlow.breaker.call(async () => {
+        bySlow.clock.increment(150); // slow: 150 ms on the breaker's clock
+      });
+    }
+    expect(bySlow.breaker.state).toBe('open');
+    expect(bySlow.circuit.reports.at(-1)?.tripped).toBe('slowCallRate');
+  });
+
   it('a breaker restored from a snapshot reports only what it sees after', async () => {
     const first = new CircuitBreaker({ name: 'payments' });
     await first.call(ok);
