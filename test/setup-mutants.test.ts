@@ -101,6 +101,19 @@ describe('options of the wrong kind', () => {
     );
   });
 
+  it('a function with now(), setTimeout() and clearTimeout() is a clock', async () => {
+    const simulatedClock = new SimulatedClock();
+    const clock = Object.assign(function clock() {}, {
+      now: () => simulatedClock.now(),
+      setTimeout: (callback: () => void, ms: number) => simulatedClock.setTimeout(callback, ms),
+      clearTimeout: (handle: unknown) => simulatedClock.clearTimeout(handle as number),
+    });
+    const breaker = new CircuitBreaker({ clock, failureThreshold: 1, resetTimeout: 1000 });
+    await turnedAway(breaker);
+    simulatedClock.increment(1000);
+    expect(breaker.state).toBe('halfOpen');
+  });
+
   it('retryAfter is no per-call policy: the call keeps the plain path, and retryAfter still counts', async () => {
     const breaker = breakerWith({ failureThreshold: 1, retryAfter: () => 2500 });
     const call = breaker.call(() => 'plain');

@@ -47,7 +47,8 @@ export const systemClock: BreakerClock = {
 export function checkClock(clock: unknown): BreakerClock {
   const candidate = clock as Partial<Record<keyof BreakerClock, unknown>> | null;
   if (
-    typeof candidate !== 'object' ||
+    // A function with the three methods is a clock too, as a function can be a logger.
+    (typeof candidate !== 'object' && typeof candidate !== 'function') ||
     candidate === null ||
     typeof candidate.now !== 'function' ||
     typeof candidate.setTimeout !== 'function' ||
