@@ -4,10 +4,10 @@
  *
  * A mutant is known by its file, place, mutator and replacement. Reports are read in the order
  * given; a later report's result replaces an earlier one's, except that a mutant a run left out
- * (`Ignored`, a static mutant under `ignoreStatic`) never replaces a result. So the parts run
- * with `ignoreStatic` come first and the static runs (test/MUTATION.md) after them: they fill in
- * exactly the mutants the parts did not run. `--survivors` also lists every mutant that survived
- * or had no coverage, one per line.
+ * (`Ignored`, a static mutant under `ignoreStatic`) never replaces a result. A report in which
+ * static mutants ran (the `static-*` parts of `stryker.parts.mjs`, against a few fast test
+ * files) gives only its static mutants: the others are the whole suite's to judge, in the
+ * parts. `--survivors` also lists every mutant that survived or had no coverage, one per line.
  */
 import { readFileSync } from 'node:fs';
 
@@ -15,6 +15,7 @@ interface Mutant {
   mutatorName: string;
   replacement?: string;
   status: string;
+  static?: boolean;
   location: { start: { line: number; column: number }; end: { line: number; column: number } };
 }
 interface Report {
@@ -32,11 +33,15 @@ if (paths.length === 0) {
 const results = new Map<string, { file: string; line: string; mutant: Mutant }>();
 for (const path of paths) {
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
+  const staticRun = Object.values(report.files).some(({ mutants }) =>
+    mutants.some((mutant) => mutant.static === true && mutant.status !== 'Ignored'),
+  );
   for (const [file, { source, mutants }] of Object.entries(report.files)) {
     const lines = source.split('\n');
     for (const mutant of mutants) {
       const { start, end } = mutant.location;
       const key = `${file}:${start.line}:${start.column}-${end.line}:${end.column}:${mutant.mutatorName}:${mutant.replacement ?? ''}`;
+      if (staticRun && mutant.static !== true) continue;
       if (mutant.status === 'Ignored' && results.has(key)) continue;
       results.set(key, { file, line: (lines[start.line - 1] ?? '').trim(), mutant });
     }
