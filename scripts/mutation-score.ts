@@ -4,10 +4,10 @@
  *
  * A mutant is known by its file, place, mutator and replacement. Reports are read in the order
  * given; a later report's result replaces an earlier one's, except that a mutant a run left out
- * (`Ignored`, a static mutant under `ignoreStatic`) never replaces a result. A report in which
- * static mutants ran (the `static-*` parts of `stryker.parts.mjs`, against a few fast test
- * files) gives only its static mutants: the others are the whole suite's to judge, in the
- * parts. `--survivors` also lists every mutant that survived or had no coverage, one per line.
+ * (`Ignored`, a static mutant under `ignoreStatic`) never replaces a result. The reports after
+ * `--static` are static runs (the `static-*` parts of `stryker.parts.mjs`, against a few fast
+ * test files): they only fill in the mutants the parts left out, the rest being the whole
+ * suite's to judge. `--survivors` also lists every mutant that survived or had no coverage.
  */
 import { readFileSync } from 'node:fs';
 
@@ -15,7 +15,6 @@ interface Mutant {
   mutatorName: string;
   replacement?: string;
   status: string;
-  static?: boolean;
   location: { start: { line: number; column: number }; end: { line: number; column: number } };
 }
 interface Report {
@@ -24,25 +23,31 @@ interface Report {
 
 const args = process.argv.slice(2);
 const listSurvivors = args.includes('--survivors');
-const paths = args.filter((arg) => !arg.startsWith('--'));
-if (paths.length === 0) {
-  console.error('usage: tsx scripts/mutation-score.ts [--survivors] REPORT.json...');
+const staticFrom = args.includes('--static') ? args.indexOf('--static') : args.length;
+const reports = args
+  .map((arg, index) => ({ path: arg, staticRun: index > staticFrom }))
+  .filter(({ path }) => !path.startsWith('--'));
+if (reports.length === 0) {
+  console.error(
+    'usage: tsx scripts/mutation-score.ts [--survivors] PART.json... [--static STATIC.json...]',
+  );
   process.exit(2);
 }
 
 const results = new Map<string, { file: string; line: string; mutant: Mutant }>();
-for (const path of paths) {
+for (const { path, staticRun } of reports) {
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
-  const staticRun = Object.values(report.files).some(({ mutants }) =>
-    mutants.some((mutant) => mutant.static === true && mutant.status !== 'Ignored'),
-  );
   for (const [file, { source, mutants }] of Object.entries(report.files)) {
     const lines = source.split('\n');
     for (const mutant of mutants) {
       const { start, end } = mutant.location;
       const key = `${file}:${start.line}:${start.column}-${end.line}:${end.column}:${mutant.mutatorName}:${mutant.replacement ?? ''}`;
-      if (staticRun && mutant.static !== true) continue;
-      if (mutant.status === 'Ignored' && results.has(key)) continue;
+      const known = results.get(key)?.mutant.status;
+      if (
+        known !== undefined &&
+        (mutant.status === 'Ignored' || (staticRun && known !== 'Ignored'))
+      )
+        continue;
       results.set(key, { file, line: (lines[start.line - 1] ?? '').trim(), mutant });
     }
   }
