@@ -297,7 +297,7 @@ class StatelyWriter {
   }
 
   /** `bare`: a transition with only a target may be written as its target string. */
-  #transition(transition: GraphTransition, bare = true): Code {
+  #transition(transition: GraphTransition, bare: boolean): Code {
     const targets = transition.targets.map((t) => str(this.#reference(transition.source, t)));
     const onlyTarget =
       bare &&
