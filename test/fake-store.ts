@@ -159,3 +159,21 @@ function fakeCircuit(name: string, options: SharedCircuitOptions | undefined): F
   };
   return circuit;
 }
+
+/** A fake store whose circuit `prepare` adjusts before the breaker links to it. */
+export function fakeStoreWith(prepare: (circuit: FakeCircuit) => void): {
+  store: CircuitStore;
+  circuit: () => FakeCircuit;
+} {
+  const fake = fakeStore();
+  const store: CircuitStore = {
+    circuit(name, options) {
+      fake.store.circuit(name, options);
+      const made = fake.circuit();
+      prepare(made);
+      return made;
+    },
+    close: () => fake.store.close(),
+  };
+  return { store, circuit: fake.circuit };
+}

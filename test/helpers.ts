@@ -1,5 +1,6 @@
 import { SimulatedClock } from 'xstate';
 import { CircuitBreaker, type CircuitBreakerOptions } from '../src/index.js';
+import type { BreakerClock } from '../src/service/clock.js';
 
 /** A breaker on a simulated clock that starts at t=1000 (so 0 is never a valid timestamp). */
 export function simulated(options: CircuitBreakerOptions = {}) {
@@ -31,4 +32,20 @@ export const boom = () => Promise.reject(new Error('boom'));
 /** Runs `n` failing calls through `breaker`, swallowing their errors. */
 export async function failTimes(breaker: CircuitBreaker, n: number): Promise<void> {
   for (let i = 0; i < n; i++) await breaker.call(boom).catch(() => undefined);
+}
+
+/** A simulated clock (at 1000) whose `now()` throws once `state.broken` is set. */
+export function breakableClock() {
+  const simulated = new SimulatedClock();
+  simulated.set(1000);
+  const state = { broken: false };
+  const clock: BreakerClock = {
+    now() {
+      if (state.broken) throw new Error('clock broke');
+      return simulated.now();
+    },
+    setTimeout: (callback, ms) => simulated.setTimeout(callback, ms),
+    clearTimeout: (handle) => simulated.clearTimeout(handle as number),
+  };
+  return { clock, state, simulated };
 }

@@ -4,25 +4,8 @@
  * rethrown from a timer, where the host reports it.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SimulatedClock } from 'xstate';
 import { CircuitBreaker } from '../src/index.js';
-import type { BreakerClock } from '../src/service/clock.js';
-import { deferred } from './helpers.js';
-
-function breakableClock() {
-  const simulated = new SimulatedClock();
-  simulated.set(1000);
-  const state = { broken: false };
-  const clock: BreakerClock = {
-    now() {
-      if (state.broken) throw new Error('clock broke');
-      return simulated.now();
-    },
-    setTimeout: (callback, ms) => simulated.setTimeout(callback, ms),
-    clearTimeout: (handle) => simulated.clearTimeout(handle as number),
-  };
-  return { clock, state };
-}
+import { breakableClock, deferred } from './helpers.js';
 
 describe('internal errors while settling a call', () => {
   afterEach(() => {

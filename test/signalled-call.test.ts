@@ -4,26 +4,8 @@
  * throws while it records the outcome.
  */
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock } from 'xstate';
 import { CircuitBreaker } from '../src/index.js';
-import type { BreakerClock } from '../src/service/clock.js';
-import { simulated } from './helpers.js';
-
-/** A clock that throws once `state.broken` is set. */
-function breakableClock() {
-  const simulatedClock = new SimulatedClock();
-  simulatedClock.set(1000);
-  const state = { broken: false };
-  const clock: BreakerClock = {
-    now() {
-      if (state.broken) throw new Error('clock broke');
-      return simulatedClock.now();
-    },
-    setTimeout: (callback, ms) => simulatedClock.setTimeout(callback, ms),
-    clearTimeout: (handle) => simulatedClock.clearTimeout(handle as number),
-  };
-  return { clock, state };
-}
+import { breakableClock, simulated } from './helpers.js';
 
 describe('execute with a signal and no per-call policy', () => {
   it('counts a plain value as a success before execute returns', async () => {

@@ -7,14 +7,9 @@
  */
 import { describe, expect, it, vi } from 'vitest';
 import { type InspectionEvent, SimulatedClock } from 'xstate';
-import {
-  CircuitBreaker,
-  type CircuitBreakerOptions,
-  type CircuitStore,
-  type SharedState,
-} from '../src/index.js';
+import { CircuitBreaker, type CircuitBreakerOptions, type SharedState } from '../src/index.js';
 import type { BreakerClock } from '../src/service/clock.js';
-import { type FakeCircuit, fakeStore, sharedState } from './fake-store.js';
+import { fakeStore, fakeStoreWith, sharedState } from './fake-store.js';
 import { failTimes, ok, settle, simulated } from './helpers.js';
 
 /** A breaker on a simulated clock sharing its circuit through a fake store. */
@@ -22,24 +17,6 @@ function shared(options: CircuitBreakerOptions = {}) {
   const { store, circuit } = fakeStore();
   const { clock, breaker } = simulated({ name: 'payments', store, ...options });
   return { clock, breaker, circuit: circuit() };
-}
-
-/** A fake store whose circuit `prepare` adjusts before the breaker links to it. */
-function storeWith(prepare: (circuit: FakeCircuit) => void): {
-  store: CircuitStore;
-  circuit: () => FakeCircuit;
-} {
-  const fake = fakeStore();
-  const store: CircuitStore = {
-    circuit(name, options) {
-      fake.store.circuit(name, options);
-      const made = fake.circuit();
-      prepare(made);
-      return made;
-    },
-    close: () => fake.store.close(),
-  };
-  return { store, circuit: fake.circuit };
 }
 
 const quietLogger = () => ({ info: vi.fn(), warn: vi.fn() });
@@ -125,7 +102,7 @@ describe('the batches reported', () => {
 
 describe('shared state', () => {
   it('a state the store already holds applies as soon as the breaker links to it', () => {
-    const { store } = storeWith((made) => {
+    const { store } = fakeStoreWith((made) => {
       (made as { state: SharedState | null }).state = sharedState({
         state: 'open',
         retryIn: 4000,
@@ -214,7 +191,7 @@ describe('the store status', () => {
 
 describe('a store that keeps calling after the breaker let it go', () => {
   it('its states, statuses and flushes change nothing', async () => {
-    const { store, circuit: circuitOf } = storeWith((made) => {
+    const { store, circuit: circuitOf } = fakeStoreWith((made) => {
       // Unsubscribing does nothing: the listeners stay registered.
       for (const method of ['onState', 'onStatus', 'onFlush'] as const) {
         const subscribe = made[method].bind(made) as (listener: never) => () => void;
@@ -250,7 +227,7 @@ describe('a store that keeps calling after the breaker let it go', () => {
 describe('a store that calls into the breaker while the link lets it go', () => {
   it('a trip recorded from its unsubscribe is not reported to the circuit being closed', () => {
     let breaker: CircuitBreaker | undefined;
-    const { store, circuit: circuitOf } = storeWith((made) => {
+    const { store, circuit: circuitOf } = fakeStoreWith((made) => {
       const subscribe = made.onState.bind(made);
       made.onState = (listener) => {
         const stop = subscribe(listener);

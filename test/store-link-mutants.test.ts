@@ -5,7 +5,6 @@
  * disposed while a probe still waits. Everything runs in-process on the fake store.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { SimulatedClock } from 'xstate';
 import {
   CircuitBreaker,
   CircuitBreakerDisposedError,
@@ -13,43 +12,8 @@ import {
   CircuitOpenError,
   type CircuitStore,
 } from '../src/index.js';
-import type { BreakerClock } from '../src/service/clock.js';
-import { type FakeCircuit, fakeStore } from './fake-store.js';
-import { boom, deferred, failTimes, ok, settle, simulated } from './helpers.js';
-
-/** A fake store whose circuit `prepare` adjusts before the breaker links to it. */
-function storeWith(prepare: (circuit: FakeCircuit) => void): {
-  store: CircuitStore;
-  circuit: () => FakeCircuit;
-} {
-  const fake = fakeStore();
-  const store: CircuitStore = {
-    circuit(name, options) {
-      fake.store.circuit(name, options);
-      const made = fake.circuit();
-      prepare(made);
-      return made;
-    },
-    close: () => fake.store.close(),
-  };
-  return { store, circuit: fake.circuit };
-}
-
-/** A simulated clock whose `now()` throws once `broken` is set. */
-function breakableClock() {
-  const simulated = new SimulatedClock();
-  simulated.set(1000);
-  const state = { broken: false };
-  const clock: BreakerClock = {
-    now() {
-      if (state.broken) throw new Error('clock broke');
-      return simulated.now();
-    },
-    setTimeout: (callback, ms) => simulated.setTimeout(callback, ms),
-    clearTimeout: (handle) => simulated.clearTimeout(handle as number),
-  };
-  return { clock, state, simulated };
-}
+import { type FakeCircuit, fakeStore, fakeStoreWith } from './fake-store.js';
+import { boom, breakableClock, deferred, failTimes, ok, settle, simulated } from './helpers.js';
 
 /** How `promise` has settled once the callbacks already due have run, or 'pending'. */
 async function outcomeSoon(promise: Promise<unknown>) {
@@ -142,7 +106,7 @@ describe('giving a lease back', () => {
     const ignored = new Error('not the downstream');
     const { breaker, circuit } = await halfOpen(
       { isIgnored: (error) => error === ignored },
-      storeWith((made) => {
+      fakeStoreWith((made) => {
         delete (made as { releaseProbe?: unknown }).releaseProbe;
       }),
     );
