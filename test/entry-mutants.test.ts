@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SimulatedClock } from 'xstate';
 import { CircuitBreaker, type CircuitBreakerOptions, CircuitOpenError } from '../src/index.js';
-import { fakeStore } from './fake-store.js';
+import { fakeStore, sharedHalfOpen } from './fake-store.js';
 import { failTimes, ok, settle, simulated } from './helpers.js';
 
 /** The caller's signal with its listener calls watched. */
@@ -186,17 +186,8 @@ describe('the caller aborting a guarded call', () => {
 });
 
 describe('guarded probes waiting for a shared lease', () => {
-  async function halfOpen(options: CircuitBreakerOptions = {}) {
-    const { store, circuit } = fakeStore();
-    const setup = simulated({ name: 'payments', store, resetTimeout: 1000, ...options });
-    await failTimes(setup.breaker, 5);
-    setup.clock.increment(1000);
-    expect(setup.breaker.state).toBe('halfOpen');
-    return { ...setup, circuit: circuit() };
-  }
-
   it('the caller aborting while the lease is asked: no fn, the lease given back, nothing counted', async () => {
-    const { breaker, circuit } = await halfOpen({ callTimeout: 5000 });
+    const { breaker, circuit } = await sharedHalfOpen({ callTimeout: 5000 });
     const caller = new AbortController();
     const work = vi.fn(ok);
     const call = breaker.execute(work, { signal: caller.signal });
@@ -213,17 +204,8 @@ describe('guarded probes waiting for a shared lease', () => {
 });
 
 describe('plain execute and wrap as a half-open probe with a shared store', () => {
-  async function halfOpen(options: CircuitBreakerOptions = {}) {
-    const { store, circuit } = fakeStore();
-    const setup = simulated({ name: 'payments', store, resetTimeout: 1000, ...options });
-    await failTimes(setup.breaker, 5);
-    setup.clock.increment(1000);
-    expect(setup.breaker.state).toBe('halfOpen');
-    return { ...setup, circuit: circuit() };
-  }
-
   it('wrap waits for the lease before it calls fn, with its this and arguments', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const target = { factor: 2 };
     const work = vi.fn(function (this: typeof target, x: number) {
       return Promise.resolve(x * this.factor);
@@ -240,7 +222,7 @@ describe('plain execute and wrap as a half-open probe with a shared store', () =
   });
 
   it('wrap denied its lease is turned away without calling fn', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const work = vi.fn(ok);
     const call = breaker.wrap(work)();
     await settle();
@@ -250,7 +232,7 @@ describe('plain execute and wrap as a half-open probe with a shared store', () =
   });
 
   it('execute without a signal waits for the lease and hands fn a signal that never aborts', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const work = vi.fn(({ signal }: { signal: AbortSignal }) => Promise.resolve(signal.aborted));
     const call = breaker.execute(work);
     await settle();
@@ -261,7 +243,7 @@ describe('plain execute and wrap as a half-open probe with a shared store', () =
   });
 
   it('execute with a signal waits for the lease and hands fn the caller signal', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const caller = new AbortController();
     let seen: AbortSignal | undefined;
     const call = breaker.execute(

@@ -1,4 +1,6 @@
+import { expect } from 'vitest';
 import type {
+  CircuitBreakerOptions,
   CircuitStore,
   OutcomeBatch,
   ProbeDecision,
@@ -10,7 +12,7 @@ import type {
   StoreCommandOptions,
   StoreStatus,
 } from '../src/index.js';
-import { deferred } from './helpers.js';
+import { deferred, failTimes, simulated } from './helpers.js';
 
 /**
  * A shared circuit as plain data, for tests of the breaker's store link: it records what the
@@ -176,4 +178,24 @@ export function fakeStoreWith(prepare: (circuit: FakeCircuit) => void): {
     close: () => fake.store.close(),
   };
   return { store, circuit: fake.circuit };
+}
+
+/**
+ * A breaker named `payments` on a simulated clock, sharing its circuit through `fake` (a fresh
+ * fake store by default), tripped by five failures and moved on to half-open.
+ */
+export async function sharedHalfOpen(
+  options: CircuitBreakerOptions = {},
+  fake: { store: CircuitStore; circuit: () => FakeCircuit } = fakeStore(),
+) {
+  const { clock, breaker } = simulated({
+    name: 'payments',
+    store: fake.store,
+    resetTimeout: 1000,
+    ...options,
+  });
+  await failTimes(breaker, 5);
+  clock.increment(1000);
+  expect(breaker.state).toBe('halfOpen');
+  return { clock, breaker, circuit: fake.circuit() };
 }

@@ -5,15 +5,9 @@
  * disposed while a probe still waits. Everything runs in-process on the fake store.
  */
 import { describe, expect, it, vi } from 'vitest';
-import {
-  CircuitBreaker,
-  CircuitBreakerDisposedError,
-  type CircuitBreakerOptions,
-  CircuitOpenError,
-  type CircuitStore,
-} from '../src/index.js';
-import { type FakeCircuit, fakeStore, fakeStoreWith } from './fake-store.js';
-import { boom, breakableClock, deferred, failTimes, ok, settle, simulated } from './helpers.js';
+import { CircuitBreaker, CircuitBreakerDisposedError, CircuitOpenError } from '../src/index.js';
+import { fakeStore, fakeStoreWith, sharedHalfOpen } from './fake-store.js';
+import { boom, breakableClock, deferred, failTimes, ok, settle } from './helpers.js';
 
 /** How `promise` has settled once the callbacks already due have run, or 'pending'. */
 async function outcomeSoon(promise: Promise<unknown>) {
@@ -31,21 +25,9 @@ async function outcomeSoon(promise: Promise<unknown>) {
   return outcome;
 }
 
-/** A breaker sharing its circuit through `store`, tripped and now half-open. */
-async function halfOpen(
-  options: CircuitBreakerOptions = {},
-  { store, circuit } = fakeStore() as { store: CircuitStore; circuit: () => FakeCircuit },
-) {
-  const { clock, breaker } = simulated({ name: 'payments', store, resetTimeout: 1000, ...options });
-  await failTimes(breaker, 5);
-  clock.increment(1000);
-  expect(breaker.state).toBe('halfOpen');
-  return { clock, breaker, circuit: circuit() };
-}
-
 describe('a lease and the half-open it was granted in', () => {
   it('a probe whose half-open ended before it settled leaves its lease to expire', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const work = deferred<string>();
     const call = breaker.call(() => work.promise);
     await settle();
@@ -59,7 +41,7 @@ describe('a lease and the half-open it was granted in', () => {
   });
 
   it('a lease granted after half-open ended is settled by its probe, whatever moves next', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const work = deferred<string>();
     const call = breaker.call(() => work.promise);
     await settle();
@@ -74,7 +56,7 @@ describe('a lease and the half-open it was granted in', () => {
   });
 
   it("an outcome of another generation leaves a probe's lease alone", async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const work = deferred<string>();
     const probe = breaker.call(() => work.promise);
     await settle();
@@ -93,7 +75,7 @@ describe('a lease and the half-open it was granted in', () => {
 describe('giving a lease back', () => {
   it('a probe that ran without a lease (the store failed) gives nothing back', async () => {
     const ignored = new Error('not the downstream');
-    const { breaker, circuit } = await halfOpen({ isIgnored: (error) => error === ignored });
+    const { breaker, circuit } = await sharedHalfOpen({ isIgnored: (error) => error === ignored });
     const call = breaker.call(() => Promise.reject(ignored));
     await settle();
     circuit.acquires[0]?.fail();
@@ -104,7 +86,7 @@ describe('giving a lease back', () => {
 
   it('a store without releaseProbe lets the lease of an ignored probe expire', async () => {
     const ignored = new Error('not the downstream');
-    const { breaker, circuit } = await halfOpen(
+    const { breaker, circuit } = await sharedHalfOpen(
       { isIgnored: (error) => error === ignored },
       fakeStoreWith((made) => {
         delete (made as { releaseProbe?: unknown }).releaseProbe;
@@ -123,7 +105,7 @@ describe('giving a lease back', () => {
 
 describe('a probe the store could not answer for', () => {
   it('runs only while this replica is still half-open', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const rejections = breaker.getStats().totalRejections;
     const work = vi.fn(ok);
     const call = breaker.call(work);
@@ -156,7 +138,7 @@ describe('a probe the store could not answer for', () => {
 
 describe('running a probe once its lease is granted', () => {
   it('a probe that throws at once rejects and settles its lease as failed', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const call = breaker.call(() => {
       throw new Error('sync');
     });
@@ -168,7 +150,7 @@ describe('running a probe once its lease is granted', () => {
   });
 
   it('execute with a signal, denied its lease, rejects like an open circuit and runs nothing', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const work = vi.fn(ok);
     const call = breaker.execute(work, { signal: new AbortController().signal });
     await settle();
@@ -178,7 +160,7 @@ describe('running a probe once its lease is granted', () => {
   });
 
   it('execute with a signal that aborted while the lease was on its way gives it back, unrun', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const caller = new AbortController();
     const work = vi.fn(ok);
     const call = breaker.execute(work, { signal: caller.signal });
@@ -194,7 +176,7 @@ describe('running a probe once its lease is granted', () => {
   });
 
   it('execute with a signal that never aborts runs once granted and settles its lease', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const call = breaker.execute(({ signal }) => Promise.resolve(signal.aborted), {
       signal: new AbortController().signal,
     });
@@ -208,7 +190,7 @@ describe('running a probe once its lease is granted', () => {
 
 describe('a probe waiting for its lease while the breaker is disposed', () => {
   it('never runs when the lease comes after', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const work = vi.fn(ok);
     const call = breaker.call(work);
     await settle();
@@ -221,7 +203,7 @@ describe('a probe waiting for its lease while the breaker is disposed', () => {
   });
 
   it('counts no rejection and applies nothing when the denial comes after', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const rejected = vi.fn();
     breaker.on('reject', rejected);
     const call = breaker.call(ok);

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CircuitBreaker, type CircuitBreakerOptions, CircuitOpenError } from '../src/index.js';
-import { fakeStore } from './fake-store.js';
+import { fakeStore, sharedHalfOpen } from './fake-store.js';
 import { boom, failTimes, ok, settle, simulated } from './helpers.js';
 
 /** A breaker on a simulated clock sharing its circuit through a fake store. */
@@ -223,16 +223,8 @@ describe('shared state', () => {
 });
 
 describe('half-open probes', () => {
-  async function halfOpen(options: CircuitBreakerOptions = {}) {
-    const setup = shared({ resetTimeout: 1000, ...options });
-    await failTimes(setup.breaker, 5);
-    setup.clock.increment(1000);
-    expect(setup.breaker.state).toBe('halfOpen');
-    return setup;
-  }
-
   it('a probe runs once the store grants its lease, and its success settles the lease', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const work = vi.fn(ok);
     const call = breaker.call(work);
     await settle();
@@ -246,7 +238,7 @@ describe('half-open probes', () => {
   });
 
   it('a failed probe settles its lease as failed', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const call = breaker.call(boom);
     await settle();
     circuit.acquires[0]?.grant();
@@ -256,7 +248,7 @@ describe('half-open probes', () => {
   });
 
   it('a denied probe is turned away like any call while open, and gives its slot back', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const rejections = breaker.getStats().totalRejections;
     const work = vi.fn(ok);
     const call = breaker.call(work);
@@ -277,7 +269,7 @@ describe('half-open probes', () => {
   it('a probe denied its lease leaves the leases of the probes granted beside it alone', async () => {
     // Three probes admitted here, the store grants two (another replica holds the third):
     // the denied one gives back its local slot only, so both granted probes settle.
-    const { breaker, circuit } = await halfOpen({ halfOpenMaxCalls: 3 });
+    const { breaker, circuit } = await sharedHalfOpen({ halfOpenMaxCalls: 3 });
     const calls = [breaker.call(ok), breaker.call(ok), breaker.call(ok)];
     await settle();
     expect(circuit.acquires).toHaveLength(3);
@@ -293,7 +285,7 @@ describe('half-open probes', () => {
   });
 
   it('a probe cancelled by its caller gives its lease back at once, counting nothing', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const caller = new AbortController();
     const call = breaker.execute(() => new Promise(() => undefined), { signal: caller.signal });
     await settle();
@@ -308,7 +300,7 @@ describe('half-open probes', () => {
 
   it('a probe failing with an ignored error gives its lease back too', async () => {
     const ignored = new Error('not the downstream');
-    const { breaker, circuit } = await halfOpen({ isIgnored: (error) => error === ignored });
+    const { breaker, circuit } = await sharedHalfOpen({ isIgnored: (error) => error === ignored });
     const call = breaker.call(() => Promise.reject(ignored));
     await settle();
     circuit.acquires[0]?.grant();
@@ -318,7 +310,7 @@ describe('half-open probes', () => {
   });
 
   it('denied because the shared circuit is closed (a quorum was not met): it closes here too', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const call = breaker.call(ok);
     await settle();
     circuit.acquires[0]?.deny({ state: 'closed', reason: 'created' });
@@ -328,7 +320,7 @@ describe('half-open probes', () => {
   });
 
   it('when the store does not answer, this replica decides: the probe runs', async () => {
-    const { breaker, circuit } = await halfOpen();
+    const { breaker, circuit } = await sharedHalfOpen();
     const call = breaker.call(ok);
     await settle();
     circuit.acquires[0]?.fail();
@@ -338,7 +330,7 @@ describe('half-open probes', () => {
   });
 
   it('execute, wrap and the guarded path wait for the lease as well', async () => {
-    const { breaker, circuit } = await halfOpen({ callTimeout: 5000, halfOpenMaxCalls: 3 });
+    const { breaker, circuit } = await sharedHalfOpen({ callTimeout: 5000, halfOpenMaxCalls: 3 });
     const calls = [
       breaker.execute(({ signal }) => Promise.resolve(signal.aborted)),
       breaker.wrap((x: number) => Promise.resolve(x * 2))(21),
@@ -353,7 +345,7 @@ describe('half-open probes', () => {
   });
 
   it('canExecute cannot wait: its probe runs, a granted lease is settled by the record', async () => {
-    const { breaker, circuit } = await halfOpen({ halfOpenMaxCalls: 2 });
+    const { breaker, circuit } = await sharedHalfOpen({ halfOpenMaxCalls: 2 });
     expect(breaker.canExecute()).toBe(true);
     circuit.acquires[0]?.deny();
     await settle();
@@ -368,7 +360,7 @@ describe('half-open probes', () => {
   });
 
   it('a guarded probe denied its lease answers with the fallback', async () => {
-    const { breaker, circuit } = await halfOpen({ callTimeout: 5000 });
+    const { breaker, circuit } = await sharedHalfOpen({ callTimeout: 5000 });
     const call = breaker.call(ok).catch((error: unknown) => error);
     const viaFallback = breaker.execute(ok, { fallback: () => 'cached' });
     await settle();
