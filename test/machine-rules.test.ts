@@ -11,7 +11,9 @@ import {
   OUTCOME_FAILURE,
   OUTCOME_SLOW,
   pushOutcome,
+  pushTimeOutcome,
   recordInWindow,
+  type TimeWindowState,
   type WindowState,
   windowCounts,
 } from '../src/machine/rules.js';
@@ -21,6 +23,11 @@ const SLOW_POLICY = { slowCallRateThreshold: 0.5, slowCallDuration: 100 } as con
 
 function windowOf(state: WindowState | null): WindowState {
   if (state === null) throw new Error('expected a window');
+  return state;
+}
+
+function timed(state: WindowState): TimeWindowState {
+  if (state.type !== 'time') throw new Error('expected a time window');
   return state;
 }
 
@@ -48,6 +55,34 @@ describe('slow calls in a time window', () => {
     expect(windowCounts(window, config, 300)).toEqual({ calls: 4, failures: 0, slowCalls: 3 });
     // At 1050 the bucket of t=50 has left the window.
     expect(windowCounts(window, config, 1050)).toEqual({ calls: 3, failures: 0, slowCalls: 2 });
+  });
+});
+
+describe('a time window keeps its buckets in order', () => {
+  const config = resolveBreakerConfig({
+    failureRateThreshold: 0.5,
+    slidingWindow: { type: 'time', duration: 1000, buckets: 10 },
+  });
+
+  it('a call timed before the newest bucket (a clock set back) lands in the newest', () => {
+    const window = windowOf(emptyWindow(config));
+    expect(pushTimeOutcome(timed(window), config, 0, 250)).toBe(200);
+    expect(pushTimeOutcome(timed(window), config, OUTCOME_FAILURE, 120, 2)).toBe(200);
+    expect(window).toEqual({
+      type: 'time',
+      buckets: [{ start: 200, calls: 3, failures: 2, slowCalls: 0 }],
+    });
+  });
+
+  it('a new bucket expires those that left the window; the same bucket expires none', () => {
+    const window = windowOf(emptyWindow(config));
+    pushOutcome(window, config, 0, 50);
+    pushOutcome(window, config, OUTCOME_FAILURE, 950);
+    // At 1050 the bucket of t=50 is out of the window: a new bucket drops it.
+    pushOutcome(window, config, 0, 1050);
+    expect(window.type === 'time' && window.buckets.map((bucket) => bucket.start)).toEqual([
+      900, 1000,
+    ]);
   });
 });
 

@@ -99,9 +99,27 @@ export interface WindowBucket extends WindowCounts {
  * if (window?.type === 'count') console.log(window.failures, 'of', window.calls);
  * ```
  */
-export type WindowState =
-  | ({ type: 'count'; outcomes: number[]; next: number } & WindowCounts)
-  | { type: 'time'; buckets: WindowBucket[] };
+export type WindowState = CountWindowState | TimeWindowState;
+
+/**
+ * A count window: the last calls' outcome codes in a ring (`next`: the slot the next call takes).
+ *
+ * @example
+ * ```ts
+ * const ring: CountWindowState = { type: 'count', outcomes: [0, 1], next: 0, calls: 2, failures: 1, slowCalls: 0 };
+ * ```
+ */
+export type CountWindowState = { type: 'count'; outcomes: number[]; next: number } & WindowCounts;
+
+/**
+ * A time window: the calls of each live bucket, oldest first.
+ *
+ * @example
+ * ```ts
+ * const recent: TimeWindowState = { type: 'time', buckets: [{ start: 0, calls: 3, failures: 1, slowCalls: 0 }] };
+ * ```
+ */
+export type TimeWindowState = { type: 'time'; buckets: WindowBucket[] };
 
 /** An empty window for `config`, or null when no rate policy is configured. */
 export function emptyWindow(config: CircuitBreakerConfig): WindowState | null {
@@ -139,6 +157,7 @@ export function cloneWindow(state: WindowState): WindowState {
  * Adds `times` calls with outcome `code` at time `at` to `state`, in place. The one rule of how
  * a window moves: the machine applies it to a copy (`recordInWindow`), the service's folder to
  * its mirror of the machine's window, and a `TALLY` replays the folded outcomes through it.
+ * Each window type's half is its own small function, so the hot path can inline it.
  */
 export function pushOutcome(
   state: WindowState,
@@ -147,27 +166,39 @@ export function pushOutcome(
   at: number,
   times = 1,
 ): void {
-  const failure = code & OUTCOME_FAILURE ? 1 : 0;
-  const slow = code & OUTCOME_SLOW ? 1 : 0;
-  if (state.type === 'time') {
-    const start = bucketStart(config, at);
-    const { buckets } = state;
-    const oldest = oldestLiveBucket(config, at);
-    let expired = 0;
-    while (expired < buckets.length && (buckets[expired]?.start ?? 0) < oldest) expired += 1;
-    if (expired > 0) buckets.splice(0, expired);
-    let last = buckets.at(-1);
-    if (last?.start !== start) {
-      last = { start, calls: 0, failures: 0, slowCalls: 0 };
-      buckets.push(last);
-    }
-    last.calls += times;
-    last.failures += failure * times;
-    last.slowCalls += slow * times;
-    return;
-  }
+  if (state.type === 'time') pushTimeOutcome(state, config, code, at, times);
+  else pushCountOutcome(state, config, code, times);
+}
+
+/** {@link pushOutcome} for a count window: a ring of the last `size` outcomes. */
+export function pushCountOutcome(
+  state: CountWindowState,
+  config: CircuitBreakerConfig,
+  code: number,
+  times = 1,
+): void {
   const size = config.slidingWindow?.type === 'count' ? config.slidingWindow.size : 1;
   const { outcomes } = state;
+  const failure = code & OUTCOME_FAILURE ? 1 : 0;
+  const slow = code & OUTCOME_SLOW ? 1 : 0;
+  if (times === 1 && outcomes.length === size) {
+    // The common case, one call into a full ring: it overwrites the oldest outcome.
+    const slot = state.next;
+    const evicted = outcomes[slot] ?? 0;
+    outcomes[slot] = code;
+    state.failures += failure - (evicted & OUTCOME_FAILURE ? 1 : 0);
+    state.slowCalls += slow - (evicted & OUTCOME_SLOW ? 1 : 0);
+    state.next = slot + 1 === size ? 0 : slot + 1;
+    return;
+  }
+  pushCountRun(state, size, code, times);
+}
+
+/** Pushes `times` calls of outcome `code` into a ring of `size` that may not be full yet. */
+function pushCountRun(state: CountWindowState, size: number, code: number, times: number): void {
+  const { outcomes } = state;
+  const failure = code & OUTCOME_FAILURE ? 1 : 0;
+  const slow = code & OUTCOME_SLOW ? 1 : 0;
   // Past `size` pushes the ring holds only this outcome, so later pushes only move `next`.
   const pushes = Math.min(times, size);
   for (let i = 0; i < pushes; i++) {
@@ -185,6 +216,38 @@ export function pushOutcome(
     state.next = (state.next + 1) % size;
   }
   state.next = (state.next + (times - pushes)) % size;
+}
+
+/**
+ * {@link pushOutcome} for a time window: buckets of `duration / buckets` ms, oldest first.
+ * Returns the start of the bucket the calls landed in.
+ */
+export function pushTimeOutcome(
+  state: TimeWindowState,
+  config: CircuitBreakerConfig,
+  code: number,
+  at: number,
+  times = 1,
+): number {
+  const { buckets } = state;
+  const start = bucketStart(config, at);
+  let last = buckets[buckets.length - 1];
+  if (last === undefined || last.start < start) {
+    // A new bucket: the ones it pushes out of the window go.
+    const oldest = oldestLiveBucket(config, at);
+    let expired = 0;
+    while (expired < buckets.length && (buckets[expired]?.start ?? 0) < oldest) expired += 1;
+    if (expired > 0) buckets.splice(0, expired);
+    last = { start, calls: 0, failures: 0, slowCalls: 0 };
+    buckets.push(last);
+  }
+  // Otherwise the newest bucket takes the calls, so nothing new expires. That is also where a
+  // time that runs backwards lands (a wall clock set back, a success timed by its bucket's last
+  // clock read), so the buckets stay in order.
+  last.calls += times;
+  last.failures += code & OUTCOME_FAILURE ? times : 0;
+  last.slowCalls += code & OUTCOME_SLOW ? times : 0;
+  return last.start;
 }
 
 /** Adds `times` calls with outcome `code` at time `at`; returns a new window state. */

@@ -4,18 +4,18 @@
  * outcome "cannot move the machine" is answered by the machine's own pure rules
  * (`src/machine/rules.ts`), the functions its guards call: one rule, one place. With a sliding
  * window the folder keeps a mirror of the machine's window, pushed through the same rule
- * (`pushOutcome`) as the machine will replay the folded outcomes through.
+ * (`pushOutcome`'s halves) as the machine will replay the folded outcomes through.
  */
 
 import type { CircuitBreakerConfig } from '../machine/options.js';
 import {
-  bucketStart,
   cloneWindow,
   countsAfter,
   failureRateExceeded,
   isLateResult,
   OUTCOME_FAILURE,
-  pushOutcome,
+  pushCountOutcome,
+  pushTimeOutcome,
   reachesFailureThreshold,
   slowCallRateExceeded,
   type WindowState,
@@ -112,14 +112,15 @@ export class OutcomeFold {
       this.#mirror = cloneWindow(context.window);
       this.#config = context.config;
     }
-    pushOutcome(this.#mirror, context.config, code, at);
-    if (this.#mirror.type === 'count') {
+    const mirror = this.#mirror;
+    if (mirror.type === 'count') {
+      pushCountOutcome(mirror, context.config, code);
       this.#pushed += 1;
       return;
     }
     // A time window: calls of one bucket land in one bucket whatever their order, so they are
     // kept as counts per outcome code until a call falls in another bucket.
-    const start = bucketStart(context.config, at);
+    const start = pushTimeOutcome(mirror, context.config, code, at);
     if (start !== this.#groupStart || this.#group === null) {
       this.#closeGroup();
       this.#group = [0, 0, 0, 0];
