@@ -17,6 +17,7 @@ import type {
 } from '../machine/types.js';
 import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
 import type { ResetTimeoutFunction } from './backoff.js';
+import { BucketClock } from './bucket-clock.js';
 import { type BreakerClock, remainingWithin } from './clock.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
 import { OutcomeFold } from './fold.js';
@@ -52,8 +53,8 @@ export class BreakerController {
   readonly #retryAfter: ((error: unknown) => number | undefined) | undefined;
   /** The config has a sliding window (a folded call is then pushed into the fold's mirror). */
   readonly #windowed: boolean;
-  /** The config has a time window (a folded call then needs its time). */
-  readonly #timeWindowed: boolean;
+  /** With a time window: the time a folded success lands at (its bucket's), else null. */
+  readonly #bucketClock: BucketClock | null;
   #unsubscribes: Array<() => void> | undefined;
   /** True while outcomes may be folded locally; false when someone watches every event. */
   #fast: boolean;
@@ -90,7 +91,10 @@ export class BreakerController {
     this.#inspect = setup.inspect;
     this.#retryAfter = setup.retryAfter;
     this.#windowed = setup.config.slidingWindow !== null;
-    this.#timeWindowed = setup.config.slidingWindow?.type === 'time';
+    this.#bucketClock =
+      setup.config.slidingWindow?.type === 'time'
+        ? new BucketClock(setup.clock, setup.config)
+        : null;
     this.#open = new OpenGate(setup.clock);
     this.#fast = setup.inspect === undefined;
     this.listeners = new BreakerListeners(setup.config.name, setup.logger);
@@ -213,7 +217,11 @@ export class BreakerController {
 
   /** Lets a call in (returning the generation it starts in) or counts a rejection. */
   admit(): Admission {
-    if (this.#admitting >= 0) return this.#admitting;
+    return this.#admitting >= 0 ? this.#admitting : this.#admitAskingTheMachine();
+  }
+
+  /** Admission when the hot path's answer is not known (open, half-open, or no actor yet). */
+  #admitAskingTheMachine(): Admission {
     if (this.#open.armed && this.#busy === 0 && this.#open.shut()) return this.#turnAway('open');
     const actor = this.#actor;
     if (actor === undefined) return this.context().generation; // closed, by definition
@@ -268,9 +276,15 @@ export class BreakerController {
       // The verdict of a plain success of this generation is known: `current`. Without a
       // window there is nothing to push, so the context is not even looked up.
       const context = this.#windowed ? this.context() : null;
-      this.#foldSuccess(context, 0, this.#timeWindowed ? this.clock.now() : 0, true);
+      const bucketAt = this.#bucketClock === null ? 0 : this.#bucketClock.now();
+      this.#foldSuccess(context, 0, bucketAt, true, false);
       return;
     }
+    this.#settleSuccess(generation, slow);
+  }
+
+  /** A success off the hot path: one the verdict has to be asked about, or the machine's. */
+  #settleSuccess(generation: number, slow: boolean): void {
     if (this.disposed) return;
     // A probe holding a shared lease settles it, even when its result is late here (a remote
     // change re-entered half-open meanwhile): the shared circuit counts it either way.
@@ -284,7 +298,7 @@ export class BreakerController {
       const at = code !== 0 || context.config.slidingWindow?.type === 'time' ? this.clock.now() : 0;
       const verdict = this.#fold.verdict(state, context, generation, code, at);
       if (verdict !== 'send') {
-        this.#foldSuccess(context, code, at, verdict === 'current');
+        this.#foldSuccess(context, code, at, verdict === 'current', at !== 0);
         return;
       }
     }
@@ -293,13 +307,15 @@ export class BreakerController {
 
   /**
    * Counts a success the machine cannot be moved by; `current`: of this state (else late). The
-   * context is null when the config has no window (there is then nothing to record).
+   * context is null when the config has no window (there is then nothing to record). `exact`:
+   * `at` is the clock's time now (else only its bucket's, or 0 without a time window).
    */
   #foldSuccess(
     context: CircuitBreakerContext | null,
     code: number,
     at: number,
     current: boolean,
+    exact: boolean,
   ): void {
     const fold = this.#fold;
     fold.successes += 1;
@@ -308,7 +324,7 @@ export class BreakerController {
       if (context !== null) fold.record(context, code, at);
     }
     if (this.listeners.perCall > 0 && this.listeners.has('success')) {
-      this.#announce({ type: 'success', at: at || this.clock.now(), late: !current });
+      this.#announce({ type: 'success', at: exact ? at : this.clock.now(), late: !current });
     }
     if (fold.full) this.flush();
   }
@@ -321,28 +337,51 @@ export class BreakerController {
       this.#retryAfter === undefined
         ? undefined
         : retryAfterAnswer(this.#retryAfter, error, this.name, this.#logger);
-    if (this.#fast && this.#busy === 0 && retryAfter === undefined) {
-      const fold = this.#fold;
-      const snapshot = this.#actor?.getSnapshot();
-      const context = snapshot === undefined ? this.context() : snapshot.context;
-      const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
-      const code = OUTCOME_FAILURE | (slow ? OUTCOME_SLOW : 0);
-      const verdict = fold.verdict(state, context, generation, code, at);
-      if (verdict !== 'send') {
-        fold.failures += 1;
-        if (timeout) fold.timeouts += 1;
-        fold.lastFailureAt = at;
-        if (verdict === 'current') {
-          fold.consecutive = (fold.consecutive ?? context.stats.consecutiveFailures) + 1;
-          fold.record(context, code, at);
-        }
-        if (this.listeners.perCall > 0 && this.listeners.has('failure')) {
-          this.#announce({ type: 'failure', at, late: verdict === 'late', error });
-        }
-        if (fold.full) this.flush();
-        return;
-      }
+    const folded =
+      this.#fast &&
+      this.#busy === 0 &&
+      retryAfter === undefined &&
+      this.#foldFailure(generation, error, slow, timeout, at);
+    if (!folded) this.#sendFailure(generation, error, slow, timeout, at, retryAfter);
+  }
+
+  /** Counts a failure here when the verdict says it cannot move the machine; true if it did. */
+  #foldFailure(
+    generation: number,
+    error: unknown,
+    slow: boolean,
+    timeout: boolean,
+    at: number,
+  ): boolean {
+    const fold = this.#fold;
+    const snapshot = this.#actor?.getSnapshot();
+    const context = snapshot === undefined ? this.context() : snapshot.context;
+    const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
+    const code = OUTCOME_FAILURE | (slow ? OUTCOME_SLOW : 0);
+    const verdict = fold.verdict(state, context, generation, code, at);
+    if (verdict === 'send') return false;
+    fold.failures += 1;
+    if (timeout) fold.timeouts += 1;
+    fold.lastFailureAt = at;
+    if (verdict === 'current') {
+      fold.consecutive = (fold.consecutive ?? context.stats.consecutiveFailures) + 1;
+      fold.record(context, code, at);
     }
+    if (this.listeners.perCall > 0 && this.listeners.has('failure')) {
+      this.#announce({ type: 'failure', at, late: verdict === 'late', error });
+    }
+    if (fold.full) this.flush();
+    return true;
+  }
+
+  #sendFailure(
+    generation: number,
+    error: unknown,
+    slow: boolean,
+    timeout: boolean,
+    at: number,
+    retryAfter: number | undefined,
+  ): void {
     const event: CircuitBreakerEvent = { type: 'FAILURE', at, generation, error, slow };
     if (timeout) event.timeout = true;
     if (retryAfter !== undefined) event.retryAfter = retryAfter;
@@ -452,6 +491,7 @@ export class BreakerController {
     this.#folding = -1;
     this.#open.clear();
     if (this.#wakeTimer !== undefined) this.clock.clearTimeout(this.#wakeTimer);
+    this.#bucketClock?.dispose();
     for (const unsubscribe of this.#unsubscribes ?? []) unsubscribe();
     this.#actor?.stop();
   }
