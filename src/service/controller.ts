@@ -8,7 +8,7 @@
 
 import { INITIAL_GENERATION, initialContextFor } from '../machine/context.js';
 import type { CircuitBreakerConfig } from '../machine/options.js';
-import { circuitStateOf, OUTCOME_FAILURE, OUTCOME_SLOW, retryDueAt } from '../machine/rules.js';
+import { circuitStateOf, retryDueAt } from '../machine/rules.js';
 import type {
   CircuitBreakerContext,
   CircuitBreakerEmitted,
@@ -17,16 +17,14 @@ import type {
 } from '../machine/types.js';
 import { type CircuitBreakerActor, createBreakerActor } from './actor-host.js';
 import type { ResetTimeoutFunction } from './backoff.js';
-import { BucketClock } from './bucket-clock.js';
 import { type BreakerClock, remainingWithin } from './clock.js';
 import { CircuitBreakerDisposedError, CircuitOpenError } from './errors.js';
-import { OutcomeFold } from './fold.js';
 import { type GuardedCallHooks, TURNED_AWAY } from './guarded-call.js';
 import { guardHooksOf } from './guarded-entry.js';
 import { BreakerListeners } from './listeners.js';
 import type { BreakerLogger } from './logger.js';
 import { OpenGate } from './open-gate.js';
-import { retryAfterAnswer } from './retry-after.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
 import type { ServiceSetup } from './setup.js';
 import type { PersistedBreakerState } from './snapshot.js';
 import type { PendingProbe, StoreLink } from './store-link.js';
@@ -50,11 +48,6 @@ export class BreakerController {
   readonly #logger: BreakerLogger | undefined;
   readonly #backoff: ResetTimeoutFunction | undefined;
   readonly #inspect: ServiceSetup['inspect'];
-  readonly #retryAfter: ((error: unknown) => number | undefined) | undefined;
-  /** The config has a sliding window (a folded call is then pushed into the fold's mirror). */
-  readonly #windowed: boolean;
-  /** With a time window: the time a folded success lands at (its bucket's), else null. */
-  readonly #bucketClock: BucketClock | null;
   #unsubscribes: Array<() => void> | undefined;
   /** True while outcomes may be folded locally; false when someone watches every event. */
   #fast: boolean;
@@ -66,7 +59,8 @@ export class BreakerController {
    * be stale: nothing is folded, and an admission that needs the machine's answer is turned away.
    */
   #busy = 0;
-  readonly #fold = new OutcomeFold();
+  /** Settles each call's outcome, folding those that cannot move the machine. */
+  readonly outcomes: OutcomeRecorder;
   #hooks: GuardedCallHooks | undefined;
   /** The link to a shared store (the `store` option), or undefined. */
   link: StoreLink | undefined;
@@ -74,11 +68,9 @@ export class BreakerController {
    * What the machine's last step leaves true, kept so the hot path asks no snapshot (refreshed
    * by `#settled()` after every step; only while `#fast`, since nobody else then moves the
    * machine). `#admitting`: the generation every call is admitted in (closed, disabled), or -1.
-   * `#folding`: the generation whose plain success the fold's verdict takes as `current` in
-   * any count (a plain success never trips; `OutcomeFold.verdict`), or -1.
+   * (`outcomes.folding` is the settling side's.)
    */
   #admitting = -1;
-  #folding = -1;
   /** Open: whether its timeout is still ahead, at less than a clock read per call. */
   readonly #open: OpenGate;
 
@@ -89,19 +81,14 @@ export class BreakerController {
     this.#logger = setup.logger;
     this.#backoff = setup.backoff;
     this.#inspect = setup.inspect;
-    this.#retryAfter = setup.retryAfter;
-    this.#windowed = setup.config.slidingWindow !== null;
-    this.#bucketClock =
-      setup.config.slidingWindow?.type === 'time'
-        ? new BucketClock(setup.clock, setup.config)
-        : null;
     this.#open = new OpenGate(setup.clock);
     this.#fast = setup.inspect === undefined;
     this.listeners = new BreakerListeners(setup.config.name, setup.logger);
+    this.outcomes = new OutcomeRecorder(this, setup);
     if (this.#fast) {
       // The machine's initial state, without building its context: closed, generation 0.
       this.#admitting = INITIAL_GENERATION;
-      this.#folding = INITIAL_GENERATION;
+      this.outcomes.folding = INITIAL_GENERATION;
     }
   }
 
@@ -162,8 +149,18 @@ export class BreakerController {
     return actor;
   }
 
+  /** Above 0 while the machine processes an event (see `#busy`). */
+  get busy(): number {
+    return this.#busy;
+  }
+
+  /** True while outcomes may be folded locally; false when someone watches every event. */
+  get foldsOutcomes(): boolean {
+    return this.#fast;
+  }
+
   /** A per-call event of a folded outcome, in order with the machine's own events. */
-  #announce(event: CircuitBreakerEmitted): void {
+  announce(event: CircuitBreakerEmitted): void {
     this.listeners.announce(event, this.#busy > 0);
   }
 
@@ -258,166 +255,40 @@ export class BreakerController {
 
   /** A rejection counted here rather than by the machine (it cannot move it). */
   #turnAway(state: CircuitState): typeof TURNED_AWAY {
-    this.#fold.rejections += 1;
+    this.outcomes.fold.rejections += 1;
     if (this.listeners.perCall > 0 && this.listeners.has('reject')) {
-      this.#announce({ type: 'reject', at: this.clock.now(), state });
+      this.announce({ type: 'reject', at: this.clock.now(), state });
     }
     return TURNED_AWAY;
   }
 
   /*
-   * Settling. An outcome is folded (counted here, see `OutcomeFold`) only when the machine's
-   * rules prove it cannot move the machine (`OutcomeFold.verdict`); everything else goes to the
-   * machine as an event. A folded outcome's per-call event is emitted here.
+   * Settling outcomes: see `OutcomeRecorder`, which folds what cannot move the machine and
+   * sends the rest through `send`.
    */
 
   succeed(generation: number, slow = false): void {
-    if (generation === this.#folding && !slow && this.#busy === 0) {
-      // The verdict of a plain success of this generation is known: `current`. Without a
-      // window there is nothing to push, so the context is not even looked up.
-      const context = this.#windowed ? this.context() : null;
-      const bucketAt = this.#bucketClock === null ? 0 : this.#bucketClock.now();
-      this.#foldSuccess(context, 0, bucketAt, true, false);
-      return;
-    }
-    this.#settleSuccess(generation, slow);
-  }
-
-  /** A success off the hot path: one the verdict has to be asked about, or the machine's. */
-  #settleSuccess(generation: number, slow: boolean): void {
-    if (this.disposed) return;
-    // A probe holding a shared lease settles it, even when its result is late here (a remote
-    // change re-entered half-open meanwhile): the shared circuit counts it either way.
-    this.link?.settled(generation, !(slow && this.config.slowCallRateThreshold !== null));
-    if (this.#fast && this.#busy === 0) {
-      const snapshot = this.#actor?.getSnapshot();
-      const context = snapshot === undefined ? this.context() : snapshot.context;
-      const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
-      const code = slow ? OUTCOME_SLOW : 0;
-      // Only a slow success or a time window needs the time; a plain success reads no clock.
-      const at = code !== 0 || context.config.slidingWindow?.type === 'time' ? this.clock.now() : 0;
-      const verdict = this.#fold.verdict(state, context, generation, code, at);
-      if (verdict !== 'send') {
-        this.#foldSuccess(context, code, at, verdict === 'current', at !== 0);
-        return;
-      }
-    }
-    this.send({ type: 'SUCCESS', at: this.clock.now(), generation, slow });
-  }
-
-  /**
-   * Counts a success the machine cannot be moved by; `current`: of this state (else late). The
-   * context is null when the config has no window (there is then nothing to record). `exact`:
-   * `at` is the clock's time now (else only its bucket's, or 0 without a time window).
-   */
-  #foldSuccess(
-    context: CircuitBreakerContext | null,
-    code: number,
-    at: number,
-    current: boolean,
-    exact: boolean,
-  ): void {
-    const fold = this.#fold;
-    fold.successes += 1;
-    if (current) {
-      fold.consecutive = 0;
-      if (context !== null) fold.record(context, code, at);
-    }
-    if (this.listeners.perCall > 0 && this.listeners.has('success')) {
-      this.#announce({ type: 'success', at: exact ? at : this.clock.now(), late: !current });
-    }
-    if (fold.full) this.flush();
+    this.outcomes.succeed(generation, slow);
   }
 
   fail(generation: number, error: unknown, slow = false, timeout = false): void {
-    if (this.disposed) return;
-    this.link?.settled(generation, false);
-    const at = this.clock.now();
-    const retryAfter =
-      this.#retryAfter === undefined
-        ? undefined
-        : retryAfterAnswer(this.#retryAfter, error, this.name, this.#logger);
-    const folded =
-      this.#fast &&
-      this.#busy === 0 &&
-      retryAfter === undefined &&
-      this.#foldFailure(generation, error, slow, timeout, at);
-    if (!folded) this.#sendFailure(generation, error, slow, timeout, at, retryAfter);
+    this.outcomes.fail(generation, error, slow, timeout);
   }
 
-  /** Counts a failure here when the verdict says it cannot move the machine; true if it did. */
-  #foldFailure(
-    generation: number,
-    error: unknown,
-    slow: boolean,
-    timeout: boolean,
-    at: number,
-  ): boolean {
-    const fold = this.#fold;
-    const snapshot = this.#actor?.getSnapshot();
-    const context = snapshot === undefined ? this.context() : snapshot.context;
-    const state = snapshot === undefined ? 'closed' : circuitStateOf(snapshot.value);
-    const code = OUTCOME_FAILURE | (slow ? OUTCOME_SLOW : 0);
-    const verdict = fold.verdict(state, context, generation, code, at);
-    if (verdict === 'send') return false;
-    fold.failures += 1;
-    if (timeout) fold.timeouts += 1;
-    fold.lastFailureAt = at;
-    if (verdict === 'current') {
-      fold.consecutive = (fold.consecutive ?? context.stats.consecutiveFailures) + 1;
-      fold.record(context, code, at);
-    }
-    if (this.listeners.perCall > 0 && this.listeners.has('failure')) {
-      this.#announce({ type: 'failure', at, late: verdict === 'late', error });
-    }
-    if (fold.full) this.flush();
-    return true;
-  }
-
-  #sendFailure(
-    generation: number,
-    error: unknown,
-    slow: boolean,
-    timeout: boolean,
-    at: number,
-    retryAfter: number | undefined,
-  ): void {
-    const event: CircuitBreakerEvent = { type: 'FAILURE', at, generation, error, slow };
-    if (timeout) event.timeout = true;
-    if (retryAfter !== undefined) event.retryAfter = retryAfter;
-    this.send(event);
-  }
-
-  /** A call failed with an ignored error: give back its probe slot; count it as ignored. */
   ignore(generation: number): void {
-    if (this.disposed) return;
-    if (this.#fast && this.#busy === 0 && this.state() !== 'halfOpen') {
-      this.#fold.ignored += 1;
-      return;
-    }
-    this.link?.released(generation);
-    this.send({ type: 'IGNORE', generation });
+    this.outcomes.ignore(generation);
   }
 
-  /** A call's caller gave up: give back the probe slot (and shared lease) it may hold. */
   cancel(generation: number): void {
-    if (this.disposed || this.state() !== 'halfOpen') return;
-    this.link?.released(generation);
-    this.send({ type: 'CANCEL', generation });
+    this.outcomes.cancel(generation);
   }
 
-  /**
-   * A probe the shared store gave no lease: give back its local slot, and nothing of the
-   * store's (the leases held are other probes' of the same generation).
-   */
   unadmit(generation: number): void {
-    if (this.disposed || this.state() !== 'halfOpen') return;
-    this.send({ type: 'CANCEL', generation });
+    this.outcomes.unadmit(generation);
   }
 
-  /** A fallback answered: it never moves the machine, so it is always counted here. */
   fellBack(): void {
-    if (!this.disposed) this.#fold.fallbacks += 1;
+    this.outcomes.fellBack();
   }
 
   /** Sends an event to the machine, folding the local tally in first. */
@@ -436,7 +307,7 @@ export class BreakerController {
   /** The machine finished a step: refresh what the hot path keeps, then tell the listeners. */
   #settled(): void {
     this.#admitting = -1;
-    this.#folding = -1;
+    this.outcomes.folding = -1;
     this.#open.clear();
     const actor = this.#actor;
     if (this.#fast && !this.disposed) {
@@ -445,9 +316,7 @@ export class BreakerController {
       const state = value === null ? 'closed' : circuitStateOf(value);
       if (state === 'closed' || state === 'disabled') this.#admitting = context.generation;
       if (state === 'open') this.#open.arm(retryDueAt(context));
-      if (this.#fold.verdict(state, context, context.generation, 0, 0) === 'current') {
-        this.#folding = context.generation;
-      }
+      this.outcomes.follow(state, context);
     }
     if (this.listeners.holding) this.listeners.deliver();
   }
@@ -457,9 +326,10 @@ export class BreakerController {
    * taken before the send, so a listener that reads the stats during it cannot fold them twice.
    */
   flush(): void {
-    if (this.#fold.empty || this.disposed || this.#busy > 0) return;
+    const fold = this.outcomes.fold;
+    if (fold.empty || this.disposed || this.#busy > 0) return;
     const actor = this.host();
-    const tally = this.#fold.take(this.clock.now());
+    const tally = fold.take(this.clock.now());
     this.#busy += 1;
     try {
       actor.send(tally);
@@ -488,10 +358,9 @@ export class BreakerController {
     this.flush();
     this.disposed = true;
     this.#admitting = -1;
-    this.#folding = -1;
+    this.outcomes.dispose();
     this.#open.clear();
     if (this.#wakeTimer !== undefined) this.clock.clearTimeout(this.#wakeTimer);
-    this.#bucketClock?.dispose();
     for (const unsubscribe of this.#unsubscribes ?? []) unsubscribe();
     this.#actor?.stop();
   }

@@ -102,6 +102,38 @@ export class OutcomeFold {
   }
 
   /**
+   * Counts a folded success; `current`: of the state it began in (else late, which moves no
+   * count of the state's). The context is null when there is no window to record it in.
+   */
+  countSuccess(
+    context: CircuitBreakerContext | null,
+    code: number,
+    at: number,
+    current: boolean,
+  ): void {
+    this.successes += 1;
+    if (!current) return;
+    this.consecutive = 0;
+    if (context !== null) this.record(context, code, at);
+  }
+
+  /** Counts a folded failure at `at`; `current` as for {@link OutcomeFold.countSuccess}. */
+  countFailure(
+    context: CircuitBreakerContext,
+    code: number,
+    at: number,
+    current: boolean,
+    timeout: boolean,
+  ): void {
+    this.failures += 1;
+    if (timeout) this.timeouts += 1;
+    this.lastFailureAt = at;
+    if (!current) return;
+    this.consecutive = (this.consecutive ?? context.stats.consecutiveFailures) + 1;
+    this.record(context, code, at);
+  }
+
+  /**
    * Records a folded call of this state in the window (closed and disabled keep one): pushed
    * into the mirror at once (the verdicts read it), and remembered for the `TALLY` in the
    * cheapest form the machine's replay turns into the same window (see `#runs`).
