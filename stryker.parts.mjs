@@ -21,6 +21,8 @@ const parts = {
   core: [
     'src/service/controller.ts',
     'src/service/fold.ts',
+    'src/service/outcome-recorder.ts',
+    'src/service/bucket-clock.ts',
     'src/service/settle.ts',
     'src/service/listeners.ts',
     'src/service/deadlines.ts',

@@ -6,10 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { entered, initialContext } from '../src/machine/context.js';
 import { resolveBreakerConfig } from '../src/machine/options.js';
 import {
+  type CountWindowState,
   emptyWindow,
   measure,
   OUTCOME_FAILURE,
   OUTCOME_SLOW,
+  pushCountOutcome,
   pushOutcome,
   pushTimeOutcome,
   recordInWindow,
@@ -83,6 +85,59 @@ describe('a time window keeps its buckets in order', () => {
     expect(window.type === 'time' && window.buckets.map((bucket) => bucket.start)).toEqual([
       900, 1000,
     ]);
+  });
+});
+
+describe('a full count window', () => {
+  const config = resolveBreakerConfig({
+    failureRateThreshold: 0.5,
+    slowCallRateThreshold: 0.5,
+    slowCallDuration: 100,
+    slidingWindow: { type: 'count', size: 3 },
+  });
+  const SLOW = OUTCOME_SLOW;
+  const FAILED = OUTCOME_FAILURE;
+
+  function fullRing(codes: number[]): CountWindowState {
+    const window = windowOf(emptyWindow(config));
+    if (window.type !== 'count') throw new Error('expected a count window');
+    for (const code of codes) pushOutcome(window, config, code, 0);
+    return window;
+  }
+
+  it('takes one call at a time in place of the oldest, wrapping around', () => {
+    const ring = fullRing([FAILED, 0, SLOW]);
+    const steps: Array<[number, number[], number, number, number]> = [
+      // pushed code, then the ring, next, failures, slow calls
+      [0, [0, 0, SLOW], 1, 0, 1],
+      [FAILED, [0, FAILED, SLOW], 2, 1, 1],
+      [0, [0, FAILED, 0], 0, 1, 0],
+      [SLOW, [SLOW, FAILED, 0], 1, 1, 1],
+    ];
+    for (const [code, outcomes, next, failures, slowCalls] of steps) {
+      pushCountOutcome(ring, config, code);
+      expect(ring).toEqual({ type: 'count', outcomes, next, calls: 3, failures, slowCalls });
+    }
+  });
+
+  it('takes a run of calls as that many calls one at a time', () => {
+    for (const times of [2, 3, 4, 7]) {
+      const run = fullRing([SLOW, SLOW | FAILED, FAILED]);
+      const single = fullRing([SLOW, SLOW | FAILED, FAILED]);
+      pushCountOutcome(run, config, 0, times);
+      for (let i = 0; i < times; i++) pushCountOutcome(single, config, 0);
+      expect(run).toEqual(single);
+    }
+    const run = fullRing([SLOW, SLOW | FAILED, FAILED]);
+    pushCountOutcome(run, config, 0, 2);
+    expect(run).toEqual({
+      type: 'count',
+      outcomes: [0, 0, FAILED],
+      next: 2,
+      calls: 3,
+      failures: 1,
+      slowCalls: 0,
+    });
   });
 });
 
