@@ -9,12 +9,14 @@
  * (tests, simulations) is read on every success, so simulated time is exact call by call.
  * Failures always read the clock: they can trip the circuit, and their time is a statistic.
  */
-import type { CircuitBreakerConfig } from '../machine/options.js';
+import type { CircuitBreakerConfig, SlidingWindow } from '../machine/options.js';
 import { bucketStart } from '../machine/rules.js';
 import { type BreakerClock, systemClock } from './clock.js';
 
 /** Successes per read of the system clock while the bucket's timer has not fired. */
 export const SUCCESSES_PER_CLOCK_READ = 16;
+
+type TimeWindow = Extract<SlidingWindow, { type: 'time' }>;
 
 export class BucketClock {
   readonly #clock: BreakerClock;
@@ -32,12 +34,12 @@ export class BucketClock {
     this.#unread = 0;
   };
 
-  constructor(clock: BreakerClock, config: CircuitBreakerConfig) {
-    const window = config.slidingWindow;
+  /** `window`: the time window of `config`, the only kind of window that needs a time. */
+  constructor(clock: BreakerClock, config: CircuitBreakerConfig, window: TimeWindow) {
     this.#clock = clock;
     this.#config = config;
-    this.#width = window?.type === 'time' ? window.duration / window.buckets : 0;
-    this.#sampleClock = clock === systemClock && this.#width > 0;
+    this.#width = window.duration / window.buckets;
+    this.#sampleClock = clock === systemClock;
   }
 
   /** A time in the bucket of now: the clock's, or the last read while that bucket lasts. */

@@ -35,19 +35,16 @@ export class OutcomeRecorder {
     const window = setup.config.slidingWindow;
     this.#core = core;
     this.#windowed = window !== null;
-    this.#bucketClock = window?.type === 'time' ? new BucketClock(setup.clock, setup.config) : null;
+    this.#bucketClock =
+      window?.type === 'time' ? new BucketClock(setup.clock, setup.config, window) : null;
     this.#retryAfter = setup.retryAfter;
     this.#logger = setup.logger;
   }
 
-  /** The machine stands in `state` with `context` now (or folding stops, with `null`). */
-  follow(state: CircuitState | null, context: CircuitBreakerContext | null): void {
-    this.folding =
-      state !== null &&
-      context !== null &&
-      this.fold.verdict(state, context, context.generation, 0, 0) === 'current'
-        ? context.generation
-        : -1;
+  /** The machine stands in `state` with `context` now: which plain successes fold at once. */
+  follow(state: CircuitState, context: CircuitBreakerContext): void {
+    const current = this.fold.verdict(state, context, context.generation, 0, 0) === 'current';
+    this.folding = current ? context.generation : -1;
   }
 
   /** Stops the bucket clock's timer; nothing is folded any more. */
@@ -56,7 +53,7 @@ export class OutcomeRecorder {
     this.#bucketClock?.dispose();
   }
 
-  succeed(generation: number, slow = false): void {
+  succeed(generation: number, slow: boolean): void {
     const core = this.#core;
     if (generation === this.folding && !slow && core.busy === 0) {
       // The verdict of a plain success of this generation is known: `current`. Without a
@@ -117,7 +114,7 @@ export class OutcomeRecorder {
     if (fold.full) core.flush();
   }
 
-  fail(generation: number, error: unknown, slow = false, timeout = false): void {
+  fail(generation: number, error: unknown, slow: boolean, timeout: boolean): void {
     const core = this.#core;
     if (core.disposed) return;
     core.link?.settled(generation, false);
