@@ -6,13 +6,18 @@
  * given; a later report's result replaces an earlier one's, except that a mutant a run left out
  * (`Ignored`, a static mutant under `ignoreStatic`) never replaces a result. The reports after
  * `--static` are static runs (the `static-*` parts of `stryker.parts.mjs`, against a few fast
- * test files): they only fill in the mutants the parts left out, the rest being the whole
- * suite's to judge. `--survivors` also lists every mutant that survived or had no coverage.
+ * test files): they only decide the static mutants a part left undecided, the rest being the
+ * whole suite's to judge. A part leaves a static mutant out, or (when a test imports the module
+ * inside the test, as `test/machine-loads.test.ts` does) runs it against that one test, which
+ * cannot kill it; a kill by a part stands. `--survivors` also lists every mutant that survived
+ * or had no coverage.
  */
 import { readFileSync } from 'node:fs';
 
 interface Mutant {
   mutatorName: string;
+  /** Covered only while a module loads (the machine definition): a part cannot judge it. */
+  static?: boolean;
   replacement?: string;
   status: string;
   location: { start: { line: number; column: number }; end: { line: number; column: number } };
@@ -34,6 +39,17 @@ if (reports.length === 0) {
   process.exit(2);
 }
 
+/**
+ * True when a part run could not judge a mutant: it left it out, or it is a static one that it
+ * ran only against tests that load its module without testing it, and none of them failed.
+ */
+function undecided(mutant: Mutant): boolean {
+  return (
+    mutant.status === 'Ignored' ||
+    (mutant.static === true && (mutant.status === 'Survived' || mutant.status === 'NoCoverage'))
+  );
+}
+
 const results = new Map<string, { file: string; line: string; mutant: Mutant }>();
 for (const { path, staticRun } of reports) {
   const report = JSON.parse(readFileSync(path, 'utf8')) as Report;
@@ -42,11 +58,8 @@ for (const { path, staticRun } of reports) {
     for (const mutant of mutants) {
       const { start, end } = mutant.location;
       const key = `${file}:${start.line}:${start.column}-${end.line}:${end.column}:${mutant.mutatorName}:${mutant.replacement ?? ''}`;
-      const known = results.get(key)?.mutant.status;
-      if (
-        known !== undefined &&
-        (mutant.status === 'Ignored' || (staticRun && known !== 'Ignored'))
-      )
+      const known = results.get(key)?.mutant;
+      if (known !== undefined && (mutant.status === 'Ignored' || (staticRun && !undecided(known))))
         continue;
       results.set(key, { file, line: (lines[start.line - 1] ?? '').trim(), mutant });
     }
