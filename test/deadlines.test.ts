@@ -12,6 +12,26 @@ function call(log: string[], name: string): Expiring & { settled: boolean } {
   };
 }
 
+/** Counts the timers of `clock` set and neither fired nor cleared yet. */
+function liveTimers(clock: SimulatedClock): () => number {
+  const pending = new Set<unknown>();
+  const set = clock.setTimeout.bind(clock);
+  const clear = clock.clearTimeout.bind(clock);
+  clock.setTimeout = (callback: () => void, ms: number) => {
+    const handle: unknown = set(() => {
+      pending.delete(handle);
+      callback();
+    }, ms);
+    pending.add(handle);
+    return handle as ReturnType<SimulatedClock['setTimeout']>;
+  };
+  clock.clearTimeout = (handle: ReturnType<SimulatedClock['setTimeout']>) => {
+    pending.delete(handle);
+    clear(handle);
+  };
+  return () => pending.size;
+}
+
 describe('DeadlineQueue', () => {
   it('expires running calls at their own deadlines, in the order they started', () => {
     const clock = new SimulatedClock();
@@ -69,5 +89,52 @@ describe('DeadlineQueue', () => {
     expect(log).toEqual([]);
     clock.increment(10);
     expect(log).toEqual(['a@expired']);
+  });
+
+  it('keeps the older deadline when an expiry starts a call with a later one', () => {
+    const clock = new SimulatedClock();
+    const live = liveTimers(clock);
+    const queue = new DeadlineQueue(clock);
+    const log: string[] = [];
+    // `a` expires at 100 and, like a fallback or listener would, starts `c` (due at 200).
+    const a: Expiring = {
+      settled: false,
+      expire() {
+        log.push('a@expired');
+        queue.add(call(log, 'c'), clock.now(), 100);
+      },
+    };
+    queue.add(a, clock.now(), 100);
+    clock.increment(40);
+    queue.add(call(log, 'b'), clock.now(), 100); // due at 140, before `c`
+    clock.increment(60);
+    expect(log).toEqual(['a@expired']);
+    expect(live()).toBe(1); // one timer, for `b`
+    clock.increment(40); // 140
+    expect(log).toEqual(['a@expired', 'b@expired']);
+    clock.increment(59);
+    expect(log).toEqual(['a@expired', 'b@expired']);
+    clock.increment(1); // 200
+    expect(log).toEqual(['a@expired', 'b@expired', 'c@expired']);
+  });
+
+  it('reuses its slots after a burst, and expires what comes after it', () => {
+    const clock = new SimulatedClock();
+    const queue = new DeadlineQueue(clock);
+    const log: string[] = [];
+    const burst = Array.from({ length: 3000 }, (_, i) => call(log, `burst${i}`));
+    for (const c of burst) queue.add(c, clock.now(), 1000);
+    expect(queue.size).toBe(3000);
+    for (const c of burst) c.settled = true;
+    const next = call(log, 'next');
+    queue.add(next, clock.now(), 1000);
+    expect(queue.size).toBe(1);
+    next.settled = true;
+    clock.increment(1000);
+    expect(log).toEqual([]);
+    expect(queue.size).toBe(0);
+    queue.add(call(log, 'after'), clock.now(), 1000);
+    clock.increment(1000);
+    expect(log).toEqual(['after@expired']);
   });
 });

@@ -14,12 +14,21 @@ export interface Expiring {
   expire(): void;
 }
 
+/** Slots an empty queue keeps for reuse; a burst beyond this gives its arrays back. */
+const SLOTS_KEPT = 1024;
+
 export class DeadlineQueue {
   readonly #clock: BreakerClock;
+  /*
+   * Slots `#head` to `#tail` hold the queued calls, each with its deadline at the same index;
+   * the slots around them hold `SETTLED`. Emptying the queue only moves the two indices back
+   * to 0, so the common case (each call settled before the next one starts) writes one slot
+   * per call: resizing an array (`length = 0`) is a runtime call that costs more than that.
+   */
   #calls: Expiring[] = [];
   #deadlines: number[] = [];
-  /** Index of the oldest entry still queued. */
   #head = 0;
+  #tail = 0;
   #timer: unknown;
 
   constructor(clock: BreakerClock) {
@@ -30,61 +39,82 @@ export class DeadlineQueue {
   add(call: Expiring, now: number, timeout: number): void {
     // Calls mostly settle in the order they started: drop the settled front first, so the
     // queue holds about the calls still running, not every call of the last `timeout` ms.
-    const calls = this.#calls;
-    while (this.#head < calls.length && (calls[this.#head] as Expiring).settled) {
-      calls[this.#head] = SETTLED;
-      this.#head += 1;
+    this.#dropSettledFront();
+    const tail = this.#tail;
+    if (tail < this.#calls.length) {
+      this.#calls[tail] = call;
+      this.#deadlines[tail] = now + timeout;
+    } else {
+      this.#calls.push(call);
+      this.#deadlines.push(now + timeout);
     }
-    this.#compact();
-    this.#calls.push(call);
-    this.#deadlines.push(now + timeout);
+    this.#tail = tail + 1;
     if (this.#timer === undefined) this.#arm(timeout);
   }
 
   /** Calls queued and not yet dropped (settled ones included until they reach the front). */
   get size(): number {
-    return this.#calls.length - this.#head;
+    return this.#tail - this.#head;
   }
 
   #arm(delay: number): void {
     this.#timer = this.#clock.setTimeout(() => this.#fire(), delay);
   }
 
-  /** Expires every call whose deadline has passed, then arms the timer for the next one. */
+  /**
+   * Expires every call whose deadline has passed, then arms the timer for the next one. The
+   * fields are read afresh on every turn: an expiring call runs user code (a fallback, a
+   * listener) that may start a call and so add to the queue.
+   */
   #fire(): void {
     this.#timer = undefined;
     const now = this.#clock.now();
-    const calls = this.#calls;
-    const deadlines = this.#deadlines;
-    while (this.#head < calls.length) {
-      const call = calls[this.#head] as Expiring;
-      const deadline = deadlines[this.#head] ?? 0;
+    while (this.#head < this.#tail) {
+      const at = this.#head;
+      const call = this.#calls[at] as Expiring;
+      const deadline = this.#deadlines[at] ?? 0;
       if (!call.settled && deadline > now) {
-        this.#compact();
+        this.#dropSettledFront();
+        // A call started by an expiry's user code armed a timer for its own, later deadline.
+        if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer);
         this.#arm(deadline - now);
         return;
       }
-      calls[this.#head] = SETTLED; // let the call be collected
-      this.#head += 1;
+      this.#calls[at] = SETTLED; // let the call be collected
+      this.#head = at + 1;
       if (!call.settled) call.expire();
     }
-    this.#calls = [];
-    this.#deadlines = [];
+    this.#empty();
+  }
+
+  /** Drops settled calls from the front; copies the rest to new arrays once the front is long. */
+  #dropSettledFront(): void {
+    const calls = this.#calls;
+    let head = this.#head;
+    while (head < this.#tail && (calls[head] as Expiring).settled) {
+      calls[head] = SETTLED;
+      head += 1;
+    }
+    this.#head = head;
+    if (head === this.#tail) {
+      this.#empty();
+      return;
+    }
+    if (head < SLOTS_KEPT || head * 2 < this.#tail) return;
+    this.#calls = calls.slice(head, this.#tail);
+    this.#deadlines = this.#deadlines.slice(head, this.#tail);
+    this.#tail -= head;
     this.#head = 0;
   }
 
-  /** Drops the front part already handled, once it is most of the arrays. */
-  #compact(): void {
-    if (this.#head === this.#calls.length) {
-      this.#calls.length = 0;
-      this.#deadlines.length = 0;
-      this.#head = 0;
-      return;
-    }
-    if (this.#head < 1024 || this.#head * 2 < this.#calls.length) return;
-    this.#calls = this.#calls.slice(this.#head);
-    this.#deadlines = this.#deadlines.slice(this.#head);
+  /** Nothing is queued: start again at slot 0, keeping the arrays unless a burst grew them. */
+  #empty(): void {
     this.#head = 0;
+    this.#tail = 0;
+    if (this.#calls.length > SLOTS_KEPT) {
+      this.#calls = [];
+      this.#deadlines = [];
+    }
   }
 }
 
