@@ -98,6 +98,16 @@ function addExecuteSignal(add: AddCase): void {
     dispose: () => b.dispose(),
     verify: counted(b, 'closed', { totalFailures: 0 }, 'totalSuccesses'),
   });
+  const r = reference();
+  add({
+    scenario: 'executeSignal',
+    library: 'floor',
+    batch: 256,
+    run: async (n) => {
+      for (let i = 0; i < n; i++) await r.execute(ok, signal);
+    },
+    verify: referenceCounted(r, 'closed', 'totalSuccesses'),
+  });
 }
 
 function addConstructDispose(add: AddCase): void {

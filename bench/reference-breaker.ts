@@ -236,6 +236,27 @@ export class ReferenceBreaker {
     return Promise.resolve(result);
   }
 
+  /**
+   * `fn({ signal })`, rejected at once with the signal's reason if it aborts first (counted
+   * neither way). The breaker must own the promise it returns to reject it early, so this is
+   * one promise and one listener object over a bare call.
+   */
+  execute<R>(
+    fn: (context: { signal: AbortSignal }) => PromiseLike<R>,
+    signal: AbortSignal,
+  ): Promise<R> {
+    if (this.#state !== CLOSED && !this.canExecute())
+      return Promise.reject(new ReferenceOpenError(this.name));
+    return new Promise<R>((resolve, reject) => {
+      const run = new SignalledRun(this, signal, resolve, reject);
+      signal.addEventListener('abort', run);
+      Promise.resolve(fn({ signal })).then(
+        (value) => run.settle(true, value),
+        (error: unknown) => run.settle(false, error),
+      );
+    });
+  }
+
   /** Per-call success listener (only success: the bench row that needs it). */
   onSuccess(listener: (event: ReferenceSuccessEvent) => void): () => void {
     const listeners = this.#listeners ?? [];
@@ -332,5 +353,38 @@ export class ReferenceBreaker {
     this.#state = CLOSED;
     this.#consecutive = 0;
     this.#window?.clear();
+  }
+}
+
+/** One signalled call: the caller's abort listener, and what settles the call's promise. */
+class SignalledRun<R> implements EventListenerObject {
+  #settled = false;
+  constructor(
+    readonly breaker: ReferenceBreaker,
+    readonly signal: AbortSignal,
+    readonly resolve: (value: R) => void,
+    readonly reject: (error: unknown) => void,
+  ) {}
+
+  handleEvent(): void {
+    if (this.#finish()) this.reject(this.signal.reason);
+  }
+
+  settle(ok: boolean, outcome: unknown): void {
+    if (!this.#finish()) return;
+    if (ok) {
+      this.breaker.recordSuccess();
+      this.resolve(outcome as R);
+    } else {
+      this.breaker.recordFailure();
+      this.reject(outcome);
+    }
+  }
+
+  #finish(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    this.signal.removeEventListener('abort', this);
+    return true;
   }
 }

@@ -167,7 +167,7 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'execute(fn, { signal }) in closed',
     reference: 'bareSignal',
     target: { text: '<= 1.2x await + one abort listener', against: 'reference', max: 1.2 },
-    note: "the reference is a bare `await fn()` with one 'abort' listener added before and removed after it (what passing a caller's signal on costs at least); the sync add + remove alone is under reference costs",
+    note: "the reference is a bare `await fn()` with one 'abort' listener added before and removed after it (what passing a caller's signal on costs at least); the sync add + remove alone is under reference costs; hand-written: its own promise rejected by a listener object, the least a breaker that rejects on abort must do",
   },
   {
     id: 'lifecycle',

@@ -139,3 +139,30 @@ describe('reference breaker: call timeout and listeners', () => {
     expect(seen).toEqual([{ type: 'success', at: Date.now(), late: false }]);
   });
 });
+
+describe('reference breaker: execute with a signal', () => {
+  it('records what fn settles with, and removes its abort listener', async () => {
+    const controller = new AbortController();
+    const remove = vi.spyOn(controller.signal, 'removeEventListener');
+    const r = new ReferenceBreaker();
+    await expect(r.execute(ok, controller.signal)).resolves.toBe('ok');
+    await expect(r.execute(fail, controller.signal)).rejects.toThrow('boom');
+    expect([r.totalSuccesses, r.totalFailures]).toEqual([1, 1]);
+    expect(remove).toHaveBeenCalledTimes(2);
+  });
+
+  it('rejects at once with the reason when the signal aborts first, counting nothing', async () => {
+    const controller = new AbortController();
+    const r = new ReferenceBreaker();
+    let finish: (value: string) => void = noop;
+    const pending = r.execute(
+      () => new Promise<string>((resolve) => (finish = resolve)),
+      controller.signal,
+    );
+    controller.abort(new Error('gave up'));
+    await expect(pending).rejects.toThrow('gave up');
+    finish('late');
+    await Promise.resolve();
+    expect([r.totalSuccesses, r.totalFailures]).toEqual([0, 0]);
+  });
+});
