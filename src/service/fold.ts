@@ -101,6 +101,12 @@ export class OutcomeFold {
     return slowCallRateExceeded(config, counts) ? 'send' : 'current';
   }
 
+  /** Counts a folded success of the current state, with no window to record it in. */
+  countCurrentSuccess(): void {
+    this.successes += 1;
+    this.consecutive = 0;
+  }
+
   /**
    * Counts a folded success; `current`: of the state it began in (else late, which moves no
    * count of the state's). The context is null when there is no window to record it in.
@@ -111,9 +117,11 @@ export class OutcomeFold {
     at: number,
     current: boolean,
   ): void {
-    this.successes += 1;
-    if (!current) return;
-    this.consecutive = 0;
+    if (!current) {
+      this.successes += 1;
+      return;
+    }
+    this.countCurrentSuccess();
     if (context !== null) this.record(context, code, at);
   }
 
