@@ -63,4 +63,37 @@ describe('DeadlineQueue bookkeeping', () => {
     expect(log).toEqual(['c1499@11499']);
     expect(queue.size).toBe(0);
   });
+
+  it('gives a call that reuses an emptied slot its own deadline', () => {
+    const clock = new SimulatedClock();
+    const queue = new DeadlineQueue(clock);
+    const log: string[] = [];
+    const first = call(log, 'first', clock);
+    queue.add(first, clock.now(), 100);
+    first.settled = true;
+    clock.increment(50);
+    // The queue is empty again: `second` takes slot 0 of the same arrays.
+    queue.add(call(log, 'second', clock), clock.now(), 100);
+    clock.increment(50); // 100: the timer armed for `first` fires
+    expect(log).toEqual([]);
+    clock.increment(50); // 150 = 50 + timeout
+    expect(log).toEqual(['second@150']);
+  });
+
+  it('keeps the running calls behind a long settled front when it copies them', () => {
+    const clock = new SimulatedClock();
+    const queue = new DeadlineQueue(clock);
+    const log: string[] = [];
+    const calls = Array.from({ length: 1100 }, (_, i) => call(log, `c${i}`, clock));
+    for (const c of calls) queue.add(c, clock.now(), 1000);
+    // 1050 settle while 50 run: the next add drops the front and copies the 50 (plus itself).
+    for (const c of calls.slice(0, 1050)) c.settled = true;
+    clock.increment(10);
+    queue.add(call(log, 'last', clock), clock.now(), 1000);
+    expect(queue.size).toBe(51);
+    clock.increment(990); // 1000: the 50 still running time out, in the order they started
+    expect(log).toEqual(calls.slice(1050).map((c) => `${c.name}@1000`));
+    clock.increment(10);
+    expect(log.at(-1)).toBe('last@1010');
+  });
 });

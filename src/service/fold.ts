@@ -109,20 +109,15 @@ export class OutcomeFold {
 
   /**
    * Counts a folded success; `current`: of the state it began in (else late, which moves no
-   * count of the state's). The context is null when there is no window to record it in.
+   * count of the state's).
    */
-  countSuccess(
-    context: CircuitBreakerContext | null,
-    code: number,
-    at: number,
-    current: boolean,
-  ): void {
+  countSuccess(context: CircuitBreakerContext, code: number, at: number, current: boolean): void {
     if (!current) {
       this.successes += 1;
       return;
     }
     this.countCurrentSuccess();
-    if (context !== null) this.record(context, code, at);
+    this.record(context, code, at);
   }
 
   /** Counts a folded failure at `at`; `current` as for {@link OutcomeFold.countSuccess}. */

@@ -57,9 +57,9 @@ export class OutcomeRecorder {
     const core = this.#core;
     if (generation === this.folding && !slow && core.busy === 0) {
       // The verdict of a plain success of this generation is known: `current`. Without a
-      // window there is nothing to push, so the context is not even looked up.
-      // Kept apart from the windowed path, so that the machine code V8 makes of this path stays
-      // small even when breakers with windows run the same code.
+      // window there is nothing to push: no context is looked up, and this path shares no call
+      // with the windowed one, so V8's code for it stays small when windowed breakers run the
+      // same methods.
       if (!this.#windowed) {
         this.fold.countCurrentSuccess();
         this.#announceSuccess(null, false);
@@ -96,12 +96,11 @@ export class OutcomeRecorder {
   }
 
   /**
-   * Counts a success the machine cannot be moved by; `current`: of this state (else late). The
-   * context is null when the config has no window (there is then nothing to record). `exact`:
-   * `at` is the clock's time now (else only its bucket's, or 0 without a time window).
+   * Counts a success the machine cannot be moved by; `current`: of this state (else late).
+   * `exact`: `at` is the clock's time now (else only its bucket's, or 0 without a time window).
    */
   #foldSuccess(
-    context: CircuitBreakerContext | null,
+    context: CircuitBreakerContext,
     code: number,
     at: number,
     current: boolean,
