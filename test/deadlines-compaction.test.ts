@@ -96,4 +96,48 @@ describe('DeadlineQueue bookkeeping', () => {
     clock.increment(10);
     expect(log.at(-1)).toBe('last@1010');
   });
+
+  it('keeps one slot while each call settles before the next one starts', () => {
+    const clock = new SimulatedClock();
+    const queue = new DeadlineQueue(clock);
+    const log: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const c = call(log, `c${i}`, clock);
+      queue.add(c, clock.now(), 1000);
+      c.settled = true;
+    }
+    expect(queue.slots).toBe(1);
+  });
+
+  it('gives back the arrays of a burst once it is over', () => {
+    const clock = new SimulatedClock();
+    const queue = new DeadlineQueue(clock);
+    const log: string[] = [];
+    const burst = Array.from({ length: 3000 }, (_, i) => call(log, `c${i}`, clock));
+    for (const c of burst) queue.add(c, clock.now(), 1000);
+    expect(queue.slots).toBe(3000);
+    for (const c of burst) c.settled = true;
+    queue.add(call(log, 'next', clock), clock.now(), 1000);
+    expect(queue.slots).toBe(1);
+  });
+
+  it('copies the running calls only once the settled front is long and most of the queue', () => {
+    // [settled front, running behind it]: the slots after one more call is added.
+    const cases: Array<[number, number, number]> = [
+      [10, 5, 16], // a short front stays where it is
+      [1024, 1024, 1025], // 1024 settled and half the queue: copied
+      [1024, 1976, 3001], // a long front, but less than half: kept
+    ];
+    for (const [settled, running, slots] of cases) {
+      const clock = new SimulatedClock();
+      const queue = new DeadlineQueue(clock);
+      const log: string[] = [];
+      const calls = Array.from({ length: settled + running }, (_, i) => call(log, `c${i}`, clock));
+      for (const c of calls) queue.add(c, clock.now(), 1000);
+      for (const c of calls.slice(0, settled)) c.settled = true;
+      queue.add(call(log, 'last', clock), clock.now(), 1000);
+      expect([settled, running, queue.slots]).toEqual([settled, running, slots]);
+      expect(queue.size).toBe(running + 1);
+    }
+  });
 });

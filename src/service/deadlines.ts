@@ -57,6 +57,11 @@ export class DeadlineQueue {
     return this.#tail - this.#head;
   }
 
+  /** Slots the queue's arrays hold, queued or not: the memory it keeps. */
+  get slots(): number {
+    return this.#calls.length;
+  }
+
   #arm(delay: number): void {
     this.#timer = this.#clock.setTimeout(() => this.#fire(), delay);
   }
