@@ -121,7 +121,7 @@ describe('DeadlineQueue bookkeeping', () => {
     expect(queue.slots).toBe(1);
   });
 
-  it('copies the running calls only once the settled front is long and most of the queue', () => {
+  it('copies the running calls only once the settled front is long and at least half the queue', () => {
     // [settled front, running behind it]: the slots after one more call is added.
     const cases: Array<[number, number, number]> = [
       [10, 5, 16], // a short front stays where it is
